@@ -1,0 +1,47 @@
+# Parley: `make run` serves the demo, `make test` runs the whole suite on PostgreSQL and Redis.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint check-deploy bench messages clean install
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit("Parley needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Parley is starting at http://$${PARLEY_HOST:-127.0.0.1}:$${PARLEY_PORT:-8000}/  (Ctrl-C stops web, worker and scheduler)"
+	@echo ""
+	$(VENV)/bin/honcho start -f Procfile
+
+test: $(STAMP)
+	@bash scripts/ensure_services.sh
+	$(VENV)/bin/pytest -n 2 --create-db $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+check-deploy: $(STAMP)
+	SECRET_KEY=check-deploy-$$(date +%s)-not-a-real-secret-but-long-enough-for-the-check \
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/parley REDIS_URL=redis://127.0.0.1:6379/0 \
+	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: $(STAMP)
+	@bash scripts/ensure_services.sh
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) scripts/bench.py
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l fr -l es -l ar -l ru --ignore=.venv --ignore=var
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,27 @@
+"""Confidentiality levels and roles: the vocabulary every app shares."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.IntegerChoices):
+    PUBLIC = 10, _("Public")
+    INTERNAL = 20, _("Internal")
+    CONFIDENTIAL = 30, _("Confidential")
+    STRICTLY_CONFIDENTIAL = 40, _("Strictly confidential")
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    STAFF = "staff", _("Staff")
+    FACILITATOR = "facilitator", _("Facilitator")
+    PARTICIPANT = "participant", _("Participant")
+    OBSERVER = "observer", _("Observer")
+
+
+def level_check(field="level"):
+    """A check constraint that keeps a level column to the known levels."""
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__in": Level.values}),
+        name="%(app_label)s_%(class)s_" + f"{field}_known",
+    )

@@ -1,0 +1,369 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from core.levels import Level, level_check
+
+from .querysets import (
+    OrganizationQuerySet,
+    ParticipantQuerySet,
+    SanctionsEntryQuerySet,
+    SanctionsHitQuerySet,
+    VettingCaseQuerySet,
+)
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        NGO = "ngo", _("NGO")
+        THINK_TANK = "think_tank", _("Think tank")
+        UNIVERSITY = "university", _("University")
+        INTERNATIONAL = "international", _("International organisation")
+        GOVERNMENT = "government", _("Government")
+        BUSINESS = "business", _("Business")
+        MEDIA = "media", _("Media")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    country = CountryField(_("country"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "country"], name="organization_name_country_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["ngo", "think_tank", "university", "international", "government", "business", "media", "other"]),
+                name="organization_kind_known",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind"], name="organization_kind_idx"),
+            models.Index(fields=["country"], name="organization_country_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("participants:organization-detail", args=[self.pk])
+
+    effective_level = Level.INTERNAL
+
+
+class Participant(models.Model):
+    class Category(models.TextChoices):
+        FORMER_OFFICIAL = "former_official", _("Former official")
+        SERVING_OFFICIAL = "serving_official", _("Serving official")
+        EXPERT = "expert", _("Expert")
+        ACADEMIC = "academic", _("Academic")
+        CIVIL_SOCIETY = "civil_society", _("Civil-society leader")
+        BUSINESS = "business", _("Business leader")
+        RELIGIOUS = "religious", _("Religious leader")
+        JOURNALIST = "journalist", _("Journalist")
+        OTHER = "other", _("Other")
+
+    class Gender(models.TextChoices):
+        WOMAN = "woman", _("Woman")
+        MAN = "man", _("Man")
+        NON_BINARY = "non_binary", _("Non-binary")
+        UNDISCLOSED = "undisclosed", _("Prefers not to say")
+
+    class RiskLevel(models.IntegerChoices):
+        LOW = 1, _("Low")
+        MEDIUM = 2, _("Medium")
+        HIGH = 3, _("High")
+
+    full_name = models.CharField(_("full name"), max_length=200)
+    codename = models.CharField(
+        _("codename"),
+        max_length=60,
+        blank=True,
+        help_text=_("Shown instead of the name wherever the viewer lacks clearance for the person's identity."),
+    )
+    email = models.EmailField(_("e-mail address"), blank=True)
+    nationality = CountryField(_("nationality"), blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="participants",
+        verbose_name=_("affiliation"),
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.EXPERT)
+    personal_capacity = models.BooleanField(
+        _("personal capacity"),
+        default=True,
+        help_text=_("Takes part in a personal capacity, not representing their organisation."),
+    )
+    risk_level = models.PositiveSmallIntegerField(_("risk level"), choices=RiskLevel.choices, default=RiskLevel.LOW)
+    level = models.PositiveSmallIntegerField(
+        _("confidentiality level"),
+        choices=Level.choices,
+        default=Level.INTERNAL,
+        help_text=_("Raise it for people whose involvement is itself secret."),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="participant",
+        verbose_name=_("sign-in account"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["full_name", "pk"]
+        constraints = [
+            level_check(),
+            models.UniqueConstraint(
+                fields=["codename"], condition=~Q(codename=""), name="participant_codename_unique"
+            ),
+            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="participant_email_unique"),
+            models.CheckConstraint(condition=Q(risk_level__in=[1, 2, 3]), name="participant_risk_level_known"),
+            models.CheckConstraint(
+                condition=Q(risk_level__lt=3) | ~Q(codename=""),
+                name="participant_high_risk_has_codename",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["level"], name="participant_level_idx"),
+            models.Index(fields=["risk_level"], name="participant_risk_idx"),
+            models.Index(fields=["category"], name="participant_category_idx"),
+            models.Index(fields=["nationality"], name="participant_nationality_idx"),
+            models.Index(fields=["full_name"], name="participant_name_idx"),
+        ]
+
+    def __str__(self):
+        # The safe label: never the name of a person whose identity is protected.
+        return self.cover_name
+
+    def get_absolute_url(self):
+        return reverse("participants:participant-detail", args=[self.pk])
+
+    @property
+    def is_high_risk(self):
+        return self.risk_level >= self.RiskLevel.HIGH
+
+    @property
+    def cover_name(self):
+        return self.codename or _("Participant %(number)s") % {"number": self.pk}
+
+    @property
+    def identity_visible(self):
+        """Set by ``ParticipantQuerySet.with_identity_for(user)``; hidden unless proven otherwise."""
+        return self.__dict__.get("identity_visible_to_viewer", False)
+
+    @property
+    def display_name(self):
+        return self.full_name if self.identity_visible else self.cover_name
+
+    @property
+    def effective_level(self):
+        return self.level
+
+
+class ConsentRecord(models.Model):
+    class Kind(models.TextChoices):
+        DATA_PROCESSING = "data_processing", _("Data processing")
+        CHATHAM_HOUSE = "chatham_house", _("Chatham House ground rules")
+        PHOTOGRAPHY = "photography", _("Photography")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="consents", verbose_name=_("participant")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    given_at = models.DateTimeField(_("given"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ["-given_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("given_at")),
+                name="consent_withdrawn_after_given",
+            ),
+        ]
+        indexes = [models.Index(fields=["participant", "kind"], name="consent_participant_kind_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.given_at:%Y-%m-%d})"
+
+
+class VettingCase(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        IN_REVIEW = "in_review", _("In review")
+        APPROVED = "approved", _("Approved")
+        APPROVED_WITH_CONDITIONS = "approved_conditions", _("Approved with conditions")
+        REJECTED = "rejected", _("Rejected")
+
+    DECIDED = (Status.APPROVED, Status.APPROVED_WITH_CONDITIONS, Status.REJECTED)
+    APPROVED_STATUSES = (Status.APPROVED, Status.APPROVED_WITH_CONDITIONS)
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="vetting_cases", verbose_name=_("participant")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="vetting_cases",
+        verbose_name=_("reviewer"),
+    )
+    identity_checked = models.BooleanField(_("identity checked"), default=False)
+    references_checked = models.BooleanField(_("references checked"), default=False)
+    conflict_of_interest_checked = models.BooleanField(_("conflict of interest checked"), default=False)
+    sanctions_screened = models.BooleanField(_("sanctions screening done"), default=False)
+    conditions = models.TextField(_("conditions"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+
+    objects = VettingCaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("vetting case")
+        verbose_name_plural = _("vetting cases")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "in_review", "approved", "approved_conditions", "rejected"]),
+                name="vetting_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "in_review"]) | Q(decided_at__isnull=False),
+                name="vetting_decision_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["approved", "approved_conditions"]) | Q(expires_at__isnull=False),
+                name="vetting_approval_expires",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("decided_at")),
+                name="vetting_expiry_after_decision",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved_conditions") | ~Q(conditions=""),
+                name="vetting_conditions_stated",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["participant", "-created_at"], name="vetting_participant_idx"),
+            models.Index(fields=["status", "expires_at"], name="vetting_status_expiry_idx"),
+        ]
+
+    def __str__(self):
+        return _("Vetting case %(number)s") % {"number": self.pk}
+
+    def get_absolute_url(self):
+        return reverse("participants:participant-detail", args=[self.participant_id])
+
+    @property
+    def is_current_approval(self):
+        return self.status in self.APPROVED_STATUSES and self.expires_at is not None and self.expires_at > timezone.now()
+
+    effective_level = Level.CONFIDENTIAL
+
+
+class SanctionsEntry(models.Model):
+    """One entry of an imported sanctions list (UN Security Council Consolidated List shape)."""
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        ENTITY = "entity", _("Entity")
+
+    source = models.CharField(_("list"), max_length=60, default="UNSC")
+    reference = models.CharField(_("reference number"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INDIVIDUAL)
+    name = models.CharField(_("name"), max_length=300)
+    aliases = models.JSONField(_("aliases"), default=list, blank=True)
+    nationality = models.CharField(_("nationality"), max_length=200, blank=True)
+    listed_on = models.DateField(_("listed on"), null=True, blank=True)
+    comments = models.TextField(_("comments"), blank=True)
+    imported_at = models.DateTimeField(_("imported"), auto_now=True)
+
+    objects = SanctionsEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sanctions list entry")
+        verbose_name_plural = _("sanctions list entries")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "reference"], name="sanctions_entry_reference_unique"),
+        ]
+        indexes = [models.Index(fields=["name"], name="sanctions_entry_name_idx")]
+
+    def __str__(self):
+        return f"{self.reference} {self.name}"
+
+
+class SanctionsHit(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        CLEARED = "cleared", _("Cleared (not the same person)")
+        CONFIRMED = "confirmed", _("Confirmed match")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="sanctions_hits", verbose_name=_("participant")
+    )
+    entry = models.ForeignKey(
+        SanctionsEntry, on_delete=models.CASCADE, related_name="hits", verbose_name=_("list entry")
+    )
+    score = models.DecimalField(_("match score"), max_digits=5, decimal_places=2)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("found"), auto_now_add=True)
+
+    objects = SanctionsHitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sanctions hit")
+        verbose_name_plural = _("sanctions hits")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "entry"], name="sanctions_hit_unique"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="sanctions_hit_score_range"),
+            models.CheckConstraint(
+                condition=Q(status="open") | (Q(resolved_by__isnull=False) & Q(resolved_at__isnull=False)),
+                name="sanctions_hit_resolution_recorded",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="sanctions_hit_status_idx")]
+
+    def __str__(self):
+        return _("Sanctions hit %(number)s") % {"number": self.pk}
+
+    effective_level = Level.CONFIDENTIAL

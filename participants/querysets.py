@@ -1,0 +1,86 @@
+"""Scoped reads of the participants app: one ``visible_to(user)`` per model."""
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Case, OuterRef, Q, Subquery, Value, When
+
+from core.levels import Level
+from core.visibility import NOTHING, is_admin, is_organisation_member, is_reader, visibility_q
+
+
+def _invited_to(workshops):
+    Invitation = apps.get_model("dialogues", "Invitation")
+    return Invitation.objects.filter(workshop__in=workshops).values("participant_id")
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not is_organisation_member(user) or user.clearance < Level.INTERNAL:
+            return self.none()
+        return self.all()
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not is_reader(user):
+            return self.none()
+        Workshop = apps.get_model("dialogues", "Workshop")
+        grants = Q(pk__in=_invited_to(Workshop.objects.visible_to(user)))
+        if is_admin(user):
+            grants |= Q(pk__isnull=False)  # admins vet everyone they are cleared for
+        return self.filter(visibility_q(user, levels=["level"], grants=grants) | Q(user=user))
+
+    def identity_q(self, user):
+        """True for participants whose identity (name, e-mail, affiliation) the user may see.
+
+        People at low or medium risk: anyone who may see the record. High-risk people: the person
+        themself, CONFIDENTIAL-cleared admins, and the CONFIDENTIAL-cleared team members and
+        facilitators of a workshop they are invited to. Everyone else sees the codename.
+        """
+        if not is_reader(user):
+            return NOTHING
+        opened = Q(risk_level__lt=self.model.RiskLevel.HIGH) | Q(user=user)
+        if user.clearance >= Level.CONFIDENTIAL:
+            if is_admin(user):
+                return Q(pk__isnull=False)
+            Workshop = apps.get_model("dialogues", "Workshop")
+            opened |= Q(pk__in=_invited_to(Workshop.objects.staffed_by(user)))
+        return opened
+
+    def with_identity_for(self, user):
+        """Annotate whether each participant's identity is visible to ``user`` (see ``display_name``)."""
+        return self.annotate(
+            identity_visible_to_viewer=Case(
+                When(self.identity_q(user), then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def with_vetting_status(self):
+        """The status of each participant's latest vetting case, the one thing staff may see of vetting."""
+        VettingCase = self.model.vetting_cases.rel.related_model
+        latest = VettingCase.objects.filter(participant=OuterRef("pk")).order_by("-created_at", "-pk")
+        return self.annotate(
+            vetting_status=Subquery(latest.values("status")[:1]),
+            vetting_expires_at=Subquery(latest.values("expires_at")[:1]),
+        )
+
+
+class VettingCaseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not is_admin(user) or user.clearance < Level.CONFIDENTIAL:
+            return self.none()
+        Participant = self.model.participant.field.related_model
+        return self.filter(participant__in=Participant.objects.visible_to(user))
+
+
+class SanctionsEntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not is_admin(user) or user.clearance < Level.CONFIDENTIAL:
+            return self.none()
+        return self.all()
+
+
+class SanctionsHitQuerySet(VettingCaseQuerySet):
+    pass

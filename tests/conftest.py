@@ -1,0 +1,64 @@
+import pytest
+from allauth.mfa.models import Authenticator
+
+from core.levels import Level, Role
+
+from . import factories
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters live in the (real) cache; each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def with_totp(user):
+    """Give a user a TOTP authenticator so the MFA requirement is met."""
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+    return user
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role=Role.STAFF, clearance=Level.INTERNAL, **kwargs):
+        user = factories.UserFactory(role=role, clearance=clearance, **kwargs)
+        if user.must_use_mfa:
+            with_totp(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(Role.ADMIN, Level.STRICTLY_CONFIDENTIAL, is_staff=True)
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user(Role.STAFF, Level.INTERNAL)
+
+
+@pytest.fixture
+def cleared_staff(make_user):
+    return make_user(Role.STAFF, Level.STRICTLY_CONFIDENTIAL)
+
+
+@pytest.fixture
+def facilitator_user(make_user):
+    user = make_user(Role.FACILITATOR, Level.CONFIDENTIAL)
+    factories.FacilitatorFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def participant_user(make_user):
+    return make_user(Role.PARTICIPANT, Level.CONFIDENTIAL)
+
+
+@pytest.fixture
+def observer(make_user):
+    return make_user(Role.OBSERVER, Level.STRICTLY_CONFIDENTIAL)
