@@ -1,0 +1,242 @@
+"""The demo data set: idempotent, shaped like real Track II work, and obeying the visibility rule."""
+
+from io import StringIO
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value, yield_hotp_counters_from_time
+from django.apps import apps
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from core.levels import Level, Role
+from dialogues.demo import DEMO_PASSWORD
+from dialogues.models import Document, DocumentVersion, Initiative, Invitation, Workshop
+from facilitators.models import Assignment, OutcomeReport, TrackOneBriefing
+from participants.models import Organization, Participant, SanctionsHit, VettingCase
+
+pytestmark = pytest.mark.django_db
+
+SEEDED_APPS = ("accounts", "account", "mfa", "participants", "dialogues", "facilitators")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def seed(scale=1):
+    out = StringIO()
+    call_command("seed_demo", scale=scale, stdout=out)
+    return out.getvalue()
+
+
+def snapshot():
+    """Every row of every table the demo writes to, as plain values."""
+    return {
+        model._meta.label: list(model._base_manager.order_by("pk").values_list())
+        for app in SEEDED_APPS
+        for model in apps.get_app_config(app).get_models(include_auto_created=True)
+    }
+
+
+def user(email):
+    return User.objects.get(email=email)
+
+
+@pytest.fixture
+def demo():
+    return seed()
+
+
+# Idempotence ---------------------------------------------------------------------------------------
+
+
+def test_seeding_twice_creates_nothing_and_changes_nothing(demo):
+    first = snapshot()
+    assert sum(len(rows) for rows in first.values()) > 500
+
+    output = seed()
+
+    assert snapshot() == first
+    assert "nothing created" in output
+
+
+def test_a_larger_scale_adds_distinct_copies_and_is_idempotent_per_scale(demo):
+    single = snapshot()
+    seed(scale=2)
+    doubled = snapshot()
+
+    assert Initiative.objects.count() == 6
+    assert set(Initiative.objects.values_list("codename", flat=True)) >= {"MERIDIAN-2", "KESTREL-2", "TAPESTRY-2"}
+    assert User.objects.count() == 6
+    assert Invitation.objects.count() > len(single["dialogues.Invitation"]) * 1.9
+    seed(scale=2)
+    seed(scale=1)
+    assert snapshot() == doubled
+
+
+# Structure -----------------------------------------------------------------------------------------
+
+
+def test_three_initiatives_at_their_levels(demo):
+    assert dict(Initiative.objects.values_list("codename", "level")) == {
+        "MERIDIAN": Level.CONFIDENTIAL,
+        "KESTREL": Level.STRICTLY_CONFIDENTIAL,
+        "TAPESTRY": Level.INTERNAL,
+    }
+
+
+def test_the_regional_dialogue_has_four_parties_and_about_forty_participants(demo):
+    regional = Initiative.objects.get(codename="MERIDIAN")
+    invited = Participant.objects.filter(invitations__workshop__initiative=regional).distinct()
+
+    assert regional.parties.count() == 4
+    assert 38 <= invited.count() <= 42
+    assert {w.city for w in regional.workshops.all()} >= {"Geneva", "Oslo", "Vienna", "Muscat"}
+
+
+def test_the_backchannel_has_exactly_two_high_risk_participants_with_codenames(demo):
+    backchannel = Initiative.objects.get(codename="KESTREL")
+    invited = Participant.objects.filter(invitations__workshop__initiative=backchannel).distinct()
+    high_risk = invited.filter(risk_level=Participant.RiskLevel.HIGH)
+
+    assert backchannel.parties.count() == 2
+    assert invited.count() == 6
+    assert high_risk.count() == 2
+    assert all(p.codename and p.level == Level.STRICTLY_CONFIDENTIAL for p in high_risk)
+
+
+def test_one_user_per_role_with_a_verified_address_and_the_demo_password(demo):
+    users = list(User.objects.all())
+
+    assert len(users) == 6
+    assert {u.role for u in users} == set(Role.values)
+    assert all(u.check_password(DEMO_PASSWORD) for u in users)
+    for u in users:
+        assert EmailAddress.objects.filter(user=u, email=u.email, verified=True, primary=True).exists()
+    assert user("admin@parley.test").is_staff
+    assert (user("lead@parley.test").role, user("lead@parley.test").clearance) == (
+        Role.STAFF,
+        Level.STRICTLY_CONFIDENTIAL,
+    )
+
+
+def test_everyone_who_must_use_mfa_has_a_working_totp_authenticator_whose_secret_is_printed(demo):
+    must = [u for u in User.objects.all() if u.must_use_mfa]
+    assert {u.email for u in must} == {"admin@parley.test", "lead@parley.test"}
+    for u in must:
+        authenticator = Authenticator.objects.get(user=u, type=Authenticator.Type.TOTP)
+        secret = authenticator.data["secret"]
+        counters = list(yield_hotp_counters_from_time())
+        code = format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+        assert TOTP(authenticator).validate_code(code)
+        assert secret in demo
+        assert "otpauth://totp/" in demo
+
+
+def test_the_printout_lists_every_login(demo):
+    for email in ("admin", "staff", "lead", "facilitator", "participant", "observer"):
+        assert f"{email}@parley.test" in demo
+    assert DEMO_PASSWORD in demo
+
+
+def test_invitations_cover_every_status_and_match_the_workshops_dates(demo):
+    assert set(Invitation.objects.values_list("status", flat=True)) == set(Invitation.Status.values)
+    now = timezone.now()
+    for invitation in Invitation.objects.select_related("workshop"):
+        held = invitation.status in (Invitation.Status.ATTENDED, Invitation.Status.NO_SHOW)
+        assert held == (invitation.workshop.ends_at < now)
+
+
+def test_workshops_lie_in_the_past_and_in_the_future_with_sessions_inside_them(demo):
+    now = timezone.now()
+    held = Workshop.objects.filter(status=Workshop.Status.HELD)
+    assert held.exists() and all(w.ends_at < now for w in held)
+    assert Workshop.objects.filter(starts_at__gt=now).exists()
+    for workshop in Workshop.objects.prefetch_related("sessions"):
+        assert workshop.sessions.all()
+        assert all(workshop.starts_at <= s.starts_at < s.ends_at <= workshop.ends_at for s in workshop.sessions.all())
+
+
+def test_regional_workshops_start_at_nine_in_the_venue_time_zone(demo):
+    for workshop in Workshop.objects.filter(initiative__codename="MERIDIAN").exclude(kind=Workshop.Kind.VIRTUAL):
+        assert workshop.local_starts_at.hour == 9
+
+
+def test_the_participant_account_has_accepted_a_confidential_regional_workshop_and_a_civil_society_one(demo):
+    account = user("participant@parley.test")
+    accepted = Invitation.objects.filter(participant__user=account, status=Invitation.Status.ACCEPTED)
+
+    assert accepted.filter(workshop__initiative__codename="MERIDIAN", workshop__level=Level.CONFIDENTIAL).exists()
+    assert accepted.filter(workshop__initiative__codename="TAPESTRY").exists()
+
+
+def test_the_facilitator_is_assigned_to_two_regional_workshops(demo):
+    assignments = Assignment.objects.filter(facilitator__user__email="facilitator@parley.test")
+    assert assignments.count() == 2
+    assert all(a.workshop.initiative.codename == "MERIDIAN" for a in assignments)
+
+
+def test_the_observer_follows_the_regional_and_civil_society_initiatives(demo):
+    observed = Initiative.objects.observed_by(user("observer@parley.test"))
+    assert set(observed.values_list("codename", flat=True)) == {"MERIDIAN", "TAPESTRY"}
+
+
+def test_organisations_vetting_and_sanctions_cover_their_cases(demo):
+    assert set(Organization.objects.values_list("kind", flat=True)) == set(Organization.Kind.values)
+    assert set(VettingCase.objects.values_list("status", flat=True)) == set(VettingCase.Status.values)
+    assert SanctionsHit.objects.filter(status=SanctionsHit.Status.OPEN).count() == 1
+
+
+def test_only_vetted_people_are_invited_to_confidential_workshops(demo):
+    invitations = (
+        Invitation.objects.filter(workshop__level__gte=Level.CONFIDENTIAL)
+        .exclude(status=Invitation.Status.DRAFT)
+        .select_related("participant")
+    )
+    for invitation in invitations:
+        assert any(case.is_current_approval for case in invitation.participant.vetting_cases.all())
+
+
+def test_documents_have_a_stored_pdf_and_a_held_workshop_has_reports_and_a_briefing(demo):
+    assert Document.objects.count() == DocumentVersion.objects.count() > 0
+    for version in DocumentVersion.objects.all():
+        with version.file.open("rb") as stored:
+            assert stored.read(5) == b"%PDF-"
+    assert set(OutcomeReport.objects.values_list("status", flat=True)) == set(OutcomeReport.Status.values)
+    briefing = TrackOneBriefing.objects.get()
+    assert briefing.report.workshop.status == Workshop.Status.HELD
+    assert briefing.report.action_items.exists()
+
+
+# Visibility ----------------------------------------------------------------------------------------
+
+
+def test_the_strictly_confidential_backchannel_is_visible_only_to_its_lead(demo):
+    backchannel = Initiative.objects.get(codename="KESTREL")
+    for u in User.objects.all():
+        sees = Initiative.objects.visible_to(u).filter(pk=backchannel.pk).exists()
+        assert sees == (u.email == "lead@parley.test"), u.email
+
+
+def test_the_backchannel_participants_are_hidden_from_staff_and_facilitators(demo):
+    secret = Participant.objects.filter(invitations__workshop__initiative__codename="KESTREL")
+    for email in ("staff@parley.test", "facilitator@parley.test", "observer@parley.test"):
+        assert not Participant.objects.visible_to(user(email)).filter(pk__in=secret).exists()
+
+
+def test_the_printed_credentials_sign_the_lead_in_with_password_and_totp(demo, client, settings):
+    settings.LOGIN_REDIRECT_URL = "/"  # where sign-in lands is not what this test is about
+    response = client.post(reverse("account_login"), {"login": "lead@parley.test", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_authenticate")
+
+    counters = list(yield_hotp_counters_from_time())
+    code = format_hotp_value(hotp_value("PARLEYDEMOLEAD22", counters[len(counters) // 2]))
+    client.post(reverse("mfa_authenticate"), {"code": code})
+
+    assert client.session.get("_auth_user_id") == str(user("lead@parley.test").pk)

@@ -1,0 +1,314 @@
+"""The confidentiality rule of DESIGN.md, model by model, at the queryset level (visible_to)."""
+
+import pytest
+
+from core.levels import Level, Role
+from dialogues.models import Document, Initiative, Invitation, Party, Workshop
+from facilitators.models import ActionItem, OutcomeReport, TrackOneBriefing
+from participants.models import Organization, Participant, SanctionsHit, VettingCase
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db
+
+LEVELS = list(Level)
+
+
+def visible(model, user, obj):
+    return model.objects.visible_to(user).filter(pk=obj.pk).exists()
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.STAFF])
+def test_organisation_members_off_the_team_see_internal_and_below_only(make_user, role, level):
+    user = make_user(role, Level.STRICTLY_CONFIDENTIAL)
+    initiative = f.InitiativeFactory(level=level)
+    assert visible(Initiative, user, initiative) is (level <= Level.INTERNAL)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("role", [Role.FACILITATOR, Role.PARTICIPANT, Role.OBSERVER])
+def test_other_roles_off_the_team_see_no_initiative(make_user, role, level):
+    user = make_user(role, Level.STRICTLY_CONFIDENTIAL)
+    initiative = f.InitiativeFactory(level=level)
+    assert not visible(Initiative, user, initiative)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("clearance", LEVELS)
+def test_team_members_see_their_initiative_only_when_cleared(make_user, level, clearance):
+    user = make_user(Role.STAFF, clearance)
+    initiative = f.InitiativeFactory(level=level)
+    f.TeamMembershipFactory(initiative=initiative, user=user)
+    assert visible(Initiative, user, initiative) is (clearance >= level)
+
+
+def test_clearance_alone_opens_nothing_for_an_admin(admin_user):
+    initiative = f.InitiativeFactory(level=Level.CONFIDENTIAL)
+    workshop = f.WorkshopFactory(initiative=initiative)
+    assert not visible(Initiative, admin_user, initiative)
+    assert not visible(Workshop, admin_user, workshop)
+
+
+def test_internal_staff_do_not_see_an_internal_initiative_above_their_clearance(make_user):
+    user = make_user(Role.STAFF, Level.PUBLIC)
+    initiative = f.InitiativeFactory(level=Level.INTERNAL)
+    assert not visible(Initiative, user, initiative)
+
+
+def test_observers_see_nothing_even_on_the_team(observer):
+    initiative = f.InitiativeFactory(level=Level.PUBLIC)
+    f.TeamMembershipFactory(initiative=initiative, user=observer)
+    initiative.observers.add(observer)
+    assert not visible(Initiative, observer, initiative)
+    assert Initiative.objects.observed_by(observer).filter(pk=initiative.pk).exists()
+
+
+def test_a_workshop_is_never_easier_to_see_than_its_initiative(staff):
+    # An INTERNAL workshop of a CONFIDENTIAL initiative stays hidden from INTERNAL staff.
+    initiative = f.InitiativeFactory(level=Level.CONFIDENTIAL)
+    workshop = f.WorkshopFactory(initiative=initiative, level=Level.INTERNAL)
+    assert not visible(Workshop, staff, workshop)
+
+
+def test_the_assigned_facilitator_sees_the_workshop_but_not_the_initiative(facilitator_user):
+    workshop = f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL))
+    f.AssignmentFactory(workshop=workshop, facilitator=facilitator_user.facilitator)
+    other = f.WorkshopFactory(initiative=workshop.initiative)
+    assert visible(Workshop, facilitator_user, workshop)
+    assert not visible(Workshop, facilitator_user, other)
+    assert not visible(Initiative, facilitator_user, workshop.initiative)
+
+
+def test_an_assigned_facilitator_without_clearance_sees_nothing(make_user):
+    user = make_user(Role.FACILITATOR, Level.INTERNAL)
+    facilitator = f.FacilitatorFactory(user=user)
+    workshop = f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL))
+    f.AssignmentFactory(workshop=workshop, facilitator=facilitator)
+    assert not visible(Workshop, user, workshop)
+
+
+def test_an_invited_participant_sees_their_own_invitation_only(participant_user):
+    me = f.ParticipantFactory(user=participant_user)
+    mine = f.InvitationFactory(participant=me)
+    someone_elses = f.InvitationFactory(workshop=mine.workshop)
+    assert visible(Invitation, participant_user, mine)
+    assert not visible(Invitation, participant_user, someone_elses)
+    assert not visible(Workshop, participant_user, mine.workshop)
+    assert not visible(Party, participant_user, mine.party)
+
+
+def test_a_participant_user_on_a_team_gains_nothing_from_it(participant_user):
+    initiative = f.InitiativeFactory(level=Level.INTERNAL)
+    f.TeamMembershipFactory(initiative=initiative, user=participant_user)
+    assert not visible(Initiative, participant_user, initiative)
+
+
+def test_parties_follow_their_initiative(staff, cleared_staff):
+    party = f.PartyFactory(initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL))
+    f.TeamMembershipFactory(initiative=party.initiative, user=cleared_staff)
+    assert visible(Party, cleared_staff, party)
+    assert not visible(Party, staff, party)
+
+
+class TestParticipants:
+    def test_staff_see_internal_participants_but_not_secret_ones(self, make_user):
+        user = make_user(Role.STAFF, Level.STRICTLY_CONFIDENTIAL)
+        ordinary = f.ParticipantFactory(level=Level.INTERNAL)
+        secret = f.ParticipantFactory(level=Level.CONFIDENTIAL)
+        assert visible(Participant, user, ordinary)
+        assert not visible(Participant, user, secret)
+
+    def test_admins_see_every_participant_they_are_cleared_for(self, make_user):
+        admin = make_user(Role.ADMIN, Level.CONFIDENTIAL, is_staff=True)
+        secret = f.ParticipantFactory(level=Level.CONFIDENTIAL)
+        top_secret = f.ParticipantFactory(level=Level.STRICTLY_CONFIDENTIAL)
+        assert visible(Participant, admin, secret)
+        assert not visible(Participant, admin, top_secret)
+
+    def test_the_team_of_a_workshop_sees_its_secret_invitees(self, make_user):
+        lead = make_user(Role.STAFF, Level.STRICTLY_CONFIDENTIAL)
+        invitation = f.InvitationFactory(
+            workshop=f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.STRICTLY_CONFIDENTIAL)),
+            participant=f.ParticipantFactory(level=Level.STRICTLY_CONFIDENTIAL),
+        )
+        assert not visible(Participant, lead, invitation.participant)
+        f.TeamMembershipFactory(initiative=invitation.workshop.initiative, user=lead)
+        assert visible(Participant, lead, invitation.participant)
+
+    def test_facilitators_facilitator_and_observers_see_no_uninvited_participant(self, facilitator_user, observer):
+        person = f.ParticipantFactory(level=Level.PUBLIC)
+        assert not visible(Participant, facilitator_user, person)
+        assert not visible(Participant, observer, person)
+
+    def test_a_participant_sees_their_own_record(self, participant_user):
+        me = f.ParticipantFactory(user=participant_user, level=Level.STRICTLY_CONFIDENTIAL)
+        other = f.ParticipantFactory(level=Level.PUBLIC)
+        assert visible(Participant, participant_user, me)
+        assert not visible(Participant, participant_user, other)
+
+
+class TestIdentity:
+    def identity(self, user, participant):
+        return Participant.objects.with_identity_for(user).get(pk=participant.pk).display_name
+
+    def test_low_risk_names_are_shown_to_whoever_sees_the_record(self, staff):
+        person = f.ParticipantFactory(full_name="Amira Haddad")
+        assert self.identity(staff, person) == "Amira Haddad"
+
+    def test_high_risk_names_are_hidden_from_internal_staff(self, staff):
+        person = f.ParticipantFactory(full_name="Amira Haddad", risk_level=3, codename="KESTREL")
+        assert self.identity(staff, person) == "KESTREL"
+
+    def test_high_risk_names_are_hidden_from_internal_staff_who_see_the_workshop(self, staff):
+        invitation = f.InvitationFactory(
+            workshop=f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.INTERNAL)),
+            participant=f.ParticipantFactory(full_name="Amira Haddad", risk_level=3, codename="KESTREL"),
+        )
+        assert visible(Workshop, staff, invitation.workshop)
+        assert self.identity(staff, invitation.participant) == "KESTREL"
+
+    def test_high_risk_names_are_shown_to_the_cleared_team(self, make_user):
+        lead = make_user(Role.STAFF, Level.CONFIDENTIAL)
+        invitation = f.InvitationFactory(
+            participant=f.ParticipantFactory(full_name="Amira Haddad", risk_level=3, codename="KESTREL")
+        )
+        f.TeamMembershipFactory(initiative=invitation.workshop.initiative, user=lead)
+        assert self.identity(lead, invitation.participant) == "Amira Haddad"
+
+    def test_high_risk_names_are_hidden_from_a_team_member_below_confidential(self, make_user):
+        member = make_user(Role.STAFF, Level.INTERNAL)
+        invitation = f.InvitationFactory(
+            workshop=f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.INTERNAL)),
+            participant=f.ParticipantFactory(full_name="Amira Haddad", risk_level=3, codename="KESTREL"),
+        )
+        f.TeamMembershipFactory(initiative=invitation.workshop.initiative, user=member)
+        assert self.identity(member, invitation.participant) == "KESTREL"
+
+    def test_high_risk_names_are_shown_to_confidential_admins_only(self, make_user):
+        person = f.ParticipantFactory(full_name="Amira Haddad", risk_level=3, codename="KESTREL")
+        assert self.identity(make_user(Role.ADMIN, Level.CONFIDENTIAL, is_staff=True), person) == "Amira Haddad"
+        assert self.identity(make_user(Role.ADMIN, Level.INTERNAL, is_staff=True), person) == "KESTREL"
+
+    def test_the_assigned_facilitator_sees_the_name(self, facilitator_user):
+        invitation = f.InvitationFactory(
+            participant=f.ParticipantFactory(full_name="Amira Haddad", risk_level=3, codename="KESTREL")
+        )
+        f.AssignmentFactory(workshop=invitation.workshop, facilitator=facilitator_user.facilitator)
+        assert self.identity(facilitator_user, invitation.participant) == "Amira Haddad"
+
+    def test_the_string_form_of_a_participant_never_reveals_a_name(self):
+        person = f.ParticipantFactory(full_name="Amira Haddad", risk_level=3, codename="KESTREL")
+        assert str(person) == "KESTREL"
+
+
+class TestDocuments:
+    def setup_documents(self):
+        workshop = f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL))
+        return workshop, {
+            audience: f.DocumentFactory(workshop=workshop, audience=audience) for audience in Document.Audience
+        }
+
+    def test_the_team_sees_every_audience(self, cleared_staff):
+        workshop, documents = self.setup_documents()
+        f.TeamMembershipFactory(initiative=workshop.initiative, user=cleared_staff)
+        assert all(visible(Document, cleared_staff, d) for d in documents.values())
+
+    def test_facilitators_see_facilitator_and_attendee_documents(self, facilitator_user):
+        workshop, documents = self.setup_documents()
+        f.AssignmentFactory(workshop=workshop, facilitator=facilitator_user.facilitator)
+        assert not visible(Document, facilitator_user, documents[Document.Audience.TEAM])
+        assert visible(Document, facilitator_user, documents[Document.Audience.FACILITATORS])
+        assert visible(Document, facilitator_user, documents[Document.Audience.ATTENDEES])
+
+    @pytest.mark.parametrize(
+        ("status", "sees"),
+        [(Invitation.Status.ACCEPTED, True), (Invitation.Status.ATTENDED, True), (Invitation.Status.SENT, False),
+         (Invitation.Status.DECLINED, False)],
+    )
+    def test_attendees_see_attendee_documents_once_accepted(self, participant_user, status, sees):
+        workshop, documents = self.setup_documents()
+        f.InvitationFactory(workshop=workshop, participant=f.ParticipantFactory(user=participant_user), status=status)
+        assert visible(Document, participant_user, documents[Document.Audience.ATTENDEES]) is sees
+        assert not visible(Document, participant_user, documents[Document.Audience.FACILITATORS])
+
+    def test_a_document_above_the_readers_clearance_stays_hidden(self, make_user):
+        member = make_user(Role.STAFF, Level.CONFIDENTIAL)
+        document = f.DocumentFactory(level=Level.STRICTLY_CONFIDENTIAL)
+        f.TeamMembershipFactory(initiative=document.workshop.initiative, user=member)
+        assert not visible(Document, member, document)
+
+    def test_initiative_documents_follow_the_initiative(self, staff):
+        internal = f.DocumentFactory(workshop=None, initiative=f.InitiativeFactory(level=Level.INTERNAL))
+        secret = f.DocumentFactory(workshop=None, initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL))
+        assert visible(Document, staff, internal)
+        assert not visible(Document, staff, secret)
+
+
+class TestOutcomes:
+    def test_a_report_is_never_easier_to_see_than_its_workshop(self, staff):
+        report = f.OutcomeReportFactory(
+            workshop=f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL)), level=Level.INTERNAL
+        )
+        assert not visible(OutcomeReport, staff, report)
+
+    def test_the_owner_of_an_action_item_sees_it_but_not_the_report(self, make_user):
+        owner = make_user(Role.STAFF, Level.CONFIDENTIAL)
+        item = f.ActionItemFactory(owner=owner)
+        assert visible(ActionItem, owner, item)
+        assert not visible(OutcomeReport, owner, item.report)
+
+    def test_an_action_item_owner_still_needs_clearance(self, staff):
+        item = f.ActionItemFactory(owner=staff)
+        assert not visible(ActionItem, staff, item)
+
+    def test_briefings_follow_the_report(self, facilitator_user, staff):
+        briefing = f.TrackOneBriefingFactory()
+        f.AssignmentFactory(workshop=briefing.report.workshop, facilitator=facilitator_user.facilitator)
+        assert visible(TrackOneBriefing, facilitator_user, briefing)
+        assert not visible(TrackOneBriefing, staff, briefing)
+
+
+class TestVetting:
+    def test_only_confidential_admins_see_vetting_cases_and_hits(self, make_user, cleared_staff):
+        case = f.VettingCaseFactory()
+        hit = f.SanctionsHitFactory(participant=case.participant)
+        admin = make_user(Role.ADMIN, Level.CONFIDENTIAL, is_staff=True)
+        low_admin = make_user(Role.ADMIN, Level.INTERNAL, is_staff=True)
+        assert visible(VettingCase, admin, case) and visible(SanctionsHit, admin, hit)
+        assert not visible(VettingCase, low_admin, case)
+        assert not visible(VettingCase, cleared_staff, case)
+        assert not visible(SanctionsHit, cleared_staff, hit)
+
+    def test_staff_see_the_vetting_status_alone(self, staff):
+        case = f.VettingCaseFactory(status=VettingCase.Status.IN_REVIEW)
+        row = Participant.objects.visible_to(staff).with_vetting_status().get(pk=case.participant.pk)
+        assert row.vetting_status == VettingCase.Status.IN_REVIEW
+
+
+def test_organisations_are_for_admin_and_staff(staff, facilitator_user, observer, participant_user):
+    organisation = f.OrganizationFactory()
+    assert visible(Organization, staff, organisation)
+    for user in (facilitator_user, observer, participant_user):
+        assert not visible(Organization, user, organisation)
+
+
+def test_visible_to_never_duplicates_rows(make_user):
+    """Subqueries, not joins: many team members and facilitators must not multiply rows."""
+    user = make_user(Role.STAFF, Level.STRICTLY_CONFIDENTIAL)
+    initiative = f.InitiativeFactory(level=Level.INTERNAL)
+    f.TeamMembershipFactory.create_batch(3, initiative=initiative)
+    f.TeamMembershipFactory(initiative=initiative, user=user)
+    workshop = f.WorkshopFactory(initiative=initiative)
+    f.AssignmentFactory.create_batch(3, workshop=workshop)
+    assert Initiative.objects.visible_to(user).count() == 1
+    assert Workshop.objects.visible_to(user).count() == 1
+
+
+def test_inactive_and_anonymous_users_see_nothing(make_user):
+    from django.contrib.auth.models import AnonymousUser
+
+    user = make_user(Role.STAFF, Level.STRICTLY_CONFIDENTIAL, is_active=False)
+    initiative = f.InitiativeFactory(level=Level.PUBLIC)
+    assert not visible(Initiative, user, initiative)
+    assert not visible(Initiative, AnonymousUser(), initiative)
