@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.levels import Role
-from core.visibility import is_reader, visibility_q
+from core.visibility import NOTHING, is_reader, visibility_q
 
 
 def team_initiative_ids(user):
@@ -23,12 +23,16 @@ def assigned_workshop_ids(user):
 
 def initiative_rule(user, prefix=""):
     """The rule for a record that belongs to an initiative (``prefix`` leads to the initiative)."""
+    if not is_reader(user):
+        return NOTHING
     id_path = f"{prefix}id" if prefix else "pk"
     return visibility_q(user, levels=[f"{prefix}level"], team=Q(**{f"{id_path}__in": team_initiative_ids(user)}))
 
 
 def workshop_rule(user, prefix="", grants=None):
     """The rule for a record that belongs to a workshop (``prefix`` leads to the workshop)."""
+    if not is_reader(user):
+        return NOTHING
     id_path = f"{prefix}id" if prefix else "pk"
     opened = Q(**{f"{id_path}__in": assigned_workshop_ids(user)})
     if grants is not None:

@@ -4,12 +4,14 @@ from django.db import models
 from django.db.models import Q
 
 from core.levels import Level
-from core.visibility import is_organisation_member, is_reader, visibility_q
+from core.visibility import NOTHING, is_organisation_member, is_reader, visibility_q
 from dialogues.querysets import assigned_workshop_ids, team_initiative_ids
 
 
 def report_rule(user, prefix="", grants=None):
     """An outcome report (and what hangs off it): its own level, its workshop's and initiative's."""
+    if not is_reader(user):
+        return NOTHING
     opened = Q(**{f"{prefix}workshop_id__in": assigned_workshop_ids(user)})
     if grants is not None:
         opened |= grants
