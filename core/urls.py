@@ -1,3 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "core"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.access_log, name="access-log"),
+]

@@ -332,7 +332,8 @@ class Invitation(models.Model):
                 name="invitation_status_known",
             ),
             models.CheckConstraint(
-                condition=Q(passport_purged_at__isnull=True) | (Q(passport_number="") & Q(passport_expires_on__isnull=True)),
+                condition=Q(passport_purged_at__isnull=True)
+                | (Q(passport_number="") & Q(passport_expires_on__isnull=True)),
                 name="invitation_purged_passport_empty",
             ),
         ]
@@ -395,7 +396,9 @@ class Document(models.Model):
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, null=True, blank=True, related_name="documents")
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.BACKGROUND)
-    level = models.PositiveSmallIntegerField(_("confidentiality level"), choices=Level.choices, default=Level.CONFIDENTIAL)
+    level = models.PositiveSmallIntegerField(
+        _("confidentiality level"), choices=Level.choices, default=Level.CONFIDENTIAL
+    )
     audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices, default=Audience.TEAM)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

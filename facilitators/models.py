@@ -83,7 +83,9 @@ class OutcomeReport(models.Model):
     options = models.TextField(_("options generated"), blank=True)
     next_steps = models.TextField(_("agreed next steps"), blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
-    level = models.PositiveSmallIntegerField(_("confidentiality level"), choices=Level.choices, default=Level.CONFIDENTIAL)
+    level = models.PositiveSmallIntegerField(
+        _("confidentiality level"), choices=Level.choices, default=Level.CONFIDENTIAL
+    )
     non_attribution = models.BooleanField(
         _("non-attribution"),
         default=True,

@@ -43,7 +43,11 @@ class Organization(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["name", "country"], name="organization_name_country_unique"),
             models.CheckConstraint(
-                condition=Q(kind__in=["ngo", "think_tank", "university", "international", "government", "business", "media", "other"]),
+                condition=Q(
+                    kind__in=[
+                        "ngo", "think_tank", "university", "international", "government", "business", "media", "other"
+                    ]
+                ),
                 name="organization_kind_known",
             ),
         ]
@@ -289,7 +293,11 @@ class VettingCase(models.Model):
 
     @property
     def is_current_approval(self):
-        return self.status in self.APPROVED_STATUSES and self.expires_at is not None and self.expires_at > timezone.now()
+        return (
+            self.status in self.APPROVED_STATUSES
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )
 
     effective_level = Level.CONFIDENTIAL
 

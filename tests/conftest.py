@@ -7,11 +7,18 @@ from . import factories
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    # Rate-limit counters live in the (real) cache; each test starts with none.
+def _clear_cache(settings):
+    """Rate-limit counters live in the real Redis cache; each test starts with none of its own.
+
+    Only this process's keys are deleted (FLUSHDB would wipe the counters of a parallel worker).
+    """
     from django.core.cache import cache
 
-    cache.clear()
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    client = cache._cache.get_client(None, write=True)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
     yield
 
 

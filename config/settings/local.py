@@ -9,3 +9,4 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 # Mail is kept in files under var/mail for the demo unless an SMTP server is configured.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise warns about a missing folder)

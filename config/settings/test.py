@@ -6,13 +6,14 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 from .base import *  # noqa: E402, F403
-from .base import env  # noqa: E402
 
 SECRET_KEY = "test-only-secret-key-not-for-anything-else-0123456789"
 DEBUG = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
-CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", f"parley-test-{os.getpid()}")  # noqa: F405
+# Each test process has its own key prefix, so parallel runs never see each other's rate-limit counters.
+CACHES["default"]["KEY_PREFIX"] = f"parley-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise warns about a missing folder)

@@ -1,0 +1,189 @@
+"""The Django admin obeys the confidentiality rule like every other view.
+
+``ScopedAdminMixin`` is the one piece every ``ModelAdmin`` and inline of Parley uses:
+
+- the change list, change/delete views, history and autocomplete all start from
+  ``Model.objects.visible_to(request.user)`` (or, for a model without its own rule, from the
+  visible rows of the record it belongs to: ``visible_through``) — a hidden record is absent;
+- choices of foreign keys, many-to-many fields and related-field list filters come from the
+  related model's ``visible_to(user)``;
+- level choices never exceed the admin's clearance;
+- only users with role *admin* (and Django's ``is_staff``) get in at all;
+- delete confirmations name records by type and number, never by title.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.utils import NestedObjects
+from django.core.exceptions import ImproperlyConfigured
+from django.db import router
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from .levels import Level
+from .models import AccessLog
+from .visibility import is_admin
+
+LEVEL_FIELD_NAMES = ("level", "clearance")
+
+
+def has_visible_to(model):
+    return hasattr(model._default_manager, "visible_to")
+
+
+def visible_queryset(model, user):
+    """All rows of ``model`` the user may see (every row for models that are not confidential)."""
+    manager = model._default_manager
+    return manager.visible_to(user) if has_visible_to(model) else manager.all()
+
+
+def level_choices_for(user):
+    return [(value, label) for value, label in Level.choices if value <= user.clearance]
+
+
+def may_use_admin(user):
+    return bool(is_admin(user) and user.is_staff)
+
+
+def record_label(obj):
+    """How a record is named where its title could leak: type and number."""
+    return f"{capfirst(obj._meta.verbose_name)} #{obj.pk}"
+
+
+class VisibleRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A related-field filter whose choices are only the related records the user may see."""
+
+    def field_choices(self, field, request, model_admin):
+        related = visible_queryset(field.related_model, request.user)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            related = related.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in related]
+
+
+class ScopedAdminMixin:
+    """Put first in the bases of every ModelAdmin and InlineModelAdmin (see the module docstring)."""
+
+    # For a model without ``visible_to``: the foreign key to the record whose visibility it shares.
+    visible_through = None
+    # Set to False only for a model that holds no confidential record (user accounts).
+    scoped = True
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if not self.scoped:
+            return queryset
+        if hasattr(queryset, "visible_to"):
+            return queryset.visible_to(request.user)
+        if self.visible_through:
+            parent = self.model._meta.get_field(self.visible_through).related_model
+            return queryset.filter(**{f"{self.visible_through}__in": visible_queryset(parent, request.user)})
+        raise ImproperlyConfigured(
+            f"{type(self).__name__}: {self.model.__name__} has no visible_to(); set visible_through or scoped = False."
+        )
+
+    # --- choices
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs and has_visible_to(db_field.related_model):
+            kwargs["queryset"] = visible_queryset(db_field.related_model, request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs and has_visible_to(db_field.related_model):
+            kwargs["queryset"] = visible_queryset(db_field.related_model, request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name in LEVEL_FIELD_NAMES and "choices" not in kwargs:
+            kwargs["choices"] = level_choices_for(request.user)
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        """Plain related-field filters get their choices from ``visible_to`` too."""
+        filters = []
+        for item in super().get_list_filter(request):
+            if isinstance(item, str) and "__" not in item:
+                field = self.model._meta.get_field(item)
+                if field.is_relation:
+                    item = (item, VisibleRelatedFieldListFilter)
+            filters.append(item)
+        return filters
+
+    # --- who gets in
+
+    def has_module_permission(self, request):
+        return may_use_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return may_use_admin(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return may_use_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return may_use_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return may_use_admin(request.user)
+
+    # --- what a delete confirmation may say
+
+    def get_deleted_objects(self, objs, request):
+        """Like Django's, but records are named by type and number only.
+
+        Deleting a visible record may cascade to records the admin cannot see; their titles must
+        not appear on the confirmation page.
+        """
+        collector = NestedObjects(using=router.db_for_write(self.model), origin=objs)
+        collector.collect(objs)
+        perms_needed = set()
+
+        def format_callback(obj):
+            model_admin = self.admin_site._registry.get(obj.__class__)
+            if model_admin is not None and not model_admin.has_delete_permission(request, obj):
+                perms_needed.add(obj._meta.verbose_name)
+            return record_label(obj)
+
+        to_delete = collector.nested(format_callback)
+        protected = [record_label(obj) for obj in collector.protected]
+        model_count = {model._meta.verbose_name_plural: len(objs) for model, objs in collector.model_objs.items()}
+        # A cascade must not delete records the admin cannot see: that blocks the deletion.
+        for model, collected in collector.model_objs.items():
+            if has_visible_to(model):
+                pks = {obj.pk for obj in collected}
+                visible = set(visible_queryset(model, request.user).filter(pk__in=pks).values_list("pk", flat=True))
+                if pks - visible:
+                    perms_needed.add(model._meta.verbose_name_plural)
+        return to_delete, model_count, perms_needed, protected
+
+
+class ReadOnlyAdminMixin:
+    """For records that are written by the application only (the access log, version history)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "user", "user_email", "action", "record_type", "object_id", "level", "path")
+    list_filter = ("action", "level", "content_type", "at")
+    list_select_related = ("user", "content_type")
+    search_fields = ("user__email", "user__full_name", "path")
+    date_hierarchy = "at"
+    fields = ("at", "user", "action", "content_type", "object_id", "level", "path")
+    readonly_fields = fields
+
+    @admin.display(description=_("e-mail address"), ordering="user__email")
+    def user_email(self, entry):
+        return entry.user.email
+
+    @admin.display(description=_("record type"), ordering="content_type__model")
+    def record_type(self, entry):
+        return capfirst(entry.content_type.name)

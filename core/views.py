@@ -1,0 +1,78 @@
+"""The access log page: who read which CONFIDENTIAL or higher record, for admins only."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from .forms import DateInput, StyledFormMixin
+from .models import AccessLog
+from .pagination import paginate
+from .visibility import is_admin
+
+# Apps whose records carry a confidentiality level and can appear in the log.
+LOGGED_APPS = ("participants", "dialogues", "facilitators")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.full_name} <{obj.email}>" if obj.full_name else obj.email
+
+
+class RecordTypeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name.capitalize()
+
+
+class AccessLogFilterForm(StyledFormMixin, forms.Form):
+    user = UserChoiceField(
+        label=_("User"),
+        required=False,
+        queryset=get_user_model().objects.order_by("full_name", "email"),
+        empty_label=_("Anyone"),
+    )
+    record_type = RecordTypeChoiceField(
+        label=_("Record type"),
+        required=False,
+        queryset=ContentType.objects.filter(app_label__in=LOGGED_APPS).order_by("app_label", "model"),
+        empty_label=_("Any type"),
+    )
+    date_from = forms.DateField(label=_("From (UTC)"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To (UTC)"), required=False, widget=DateInput())
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            self.add_error("date_to", _("The end of the range must not be before its start."))
+        return cleaned
+
+    def filter(self, entries):
+        """Apply the valid filters; invalid ones are shown as errors and ignored."""
+        self.is_valid()
+        data = self.cleaned_data
+        if data.get("user"):
+            entries = entries.filter(user=data["user"])
+        if data.get("record_type"):
+            entries = entries.filter(content_type=data["record_type"])
+        zone = dt.UTC  # the page shows and filters times in UTC
+        if data.get("date_from"):
+            entries = entries.filter(at__gte=dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=zone))
+        if data.get("date_to"):
+            next_day = data["date_to"] + dt.timedelta(days=1)
+            entries = entries.filter(at__lt=dt.datetime.combine(next_day, dt.time.min, tzinfo=zone))
+        return entries
+
+
+def access_log(request):
+    if not is_admin(request.user):
+        raise Http404
+    form = AccessLogFilterForm(request.GET)
+    entries = form.filter(AccessLog.objects.visible_to(request.user).select_related("user", "content_type"))
+    page_obj = paginate(request, entries)
+    context = {"form": form, "page_obj": page_obj, "entries": page_obj.object_list}
+    return render(request, "core/access_log.html", context)

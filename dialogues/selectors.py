@@ -1,0 +1,398 @@
+"""Reads of the dialogues app, each built on a model's one ``visible_to(user)``.
+
+Who may change what is decided here too (``initiative_can_manage`` …), so views only ask.
+Every function runs a fixed number of queries, whatever the data size.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.levels import Level, Role
+from core.visibility import is_admin, is_organisation_member, is_reader
+from facilitators.models import Assignment, OutcomeReport
+from participants.models import Participant, SanctionsHit, VettingCase
+
+from .models import (
+    AgendaSession,
+    Document,
+    DocumentVersion,
+    Funding,
+    Initiative,
+    Invitation,
+    Party,
+    TeamMembership,
+    Workshop,
+)
+from .querysets import assigned_workshop_ids, team_initiative_ids
+
+MANAGING_TEAM_ROLES = (TeamMembership.Role.LEAD, TeamMembership.Role.PROGRAMME_OFFICER)
+TEAM_CANDIDATE_ROLES = (Role.ADMIN, Role.STAFF, Role.FACILITATOR)
+ACCEPTED = (Invitation.Status.ACCEPTED, Invitation.Status.ATTENDED)
+AWAITING_REPLY = (Invitation.Status.QUEUED, Invitation.Status.SENT)
+DECLINED = (Invitation.Status.DECLINED, Invitation.Status.WITHDRAWN)
+DASHBOARD_LIST_SIZE = 10
+
+
+def count_of(queryset, field):
+    """Subquery: how many rows of ``queryset`` point at the outer row through ``field``."""
+    counted = queryset.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def initiative_visible_flag(user, path="initiative_id"):
+    """Annotation: whether the user may see the initiative a row belongs to (else: its codename only)."""
+    return Exists(Initiative.objects.visible_to(user).filter(pk=OuterRef(path)))
+
+
+# --- Who may change what -------------------------------------------------------------------------
+
+
+def initiative_can_create(user):
+    return is_organisation_member(user)
+
+
+def initiative_can_manage(user, initiative):
+    """Team lead or programme officer of the initiative; admin or staff when it is INTERNAL or below."""
+    if not is_reader(user) or user.role == Role.PARTICIPANT or user.clearance < initiative.level:
+        return False
+    if is_organisation_member(user) and initiative.level <= Level.INTERNAL:
+        return True
+    return TeamMembership.objects.filter(initiative=initiative, user=user, role__in=MANAGING_TEAM_ROLES).exists()
+
+
+def workshop_can_manage(user, workshop):
+    """As for its initiative; a workshop above INTERNAL is changed by the initiative's managing team only."""
+    initiative = workshop.initiative
+    if not is_reader(user) or user.role == Role.PARTICIPANT or user.clearance < max(workshop.level, initiative.level):
+        return False
+    if is_organisation_member(user) and max(workshop.level, initiative.level) <= Level.INTERNAL:
+        return True
+    return TeamMembership.objects.filter(initiative=initiative, user=user, role__in=MANAGING_TEAM_ROLES).exists()
+
+
+# --- Initiatives ---------------------------------------------------------------------------------
+
+
+def initiative_list_for(user, *, q="", phase="", level=None):
+    initiatives = Initiative.objects.visible_to(user).annotate(
+        workshop_count=count_of(Workshop.objects.visible_to(user), "initiative")
+    )
+    if q:
+        initiatives = initiatives.filter(Q(title__icontains=q) | Q(codename__icontains=q) | Q(conflict__icontains=q))
+    if phase:
+        initiatives = initiatives.filter(phase=phase)
+    if level is not None:
+        initiatives = initiatives.filter(level=level)
+    return initiatives.order_by("title", "pk")
+
+
+def documents_for(user):
+    """Documents the user may see, with the number of their latest version (``None``: no file yet)."""
+    latest = DocumentVersion.objects.visible_to(user).filter(document=OuterRef("pk")).order_by("-number")
+    return Document.objects.visible_to(user).annotate(latest_version=Subquery(latest.values("number")[:1]))
+
+
+def initiative_get_for(user, pk):
+    """The initiative page: parties, team, funding, workshops and documents, each scoped to the user."""
+    workshops = Workshop.objects.visible_to(user).annotate(
+        invitation_count=count_of(Invitation.objects.visible_to(user), "workshop")
+    )
+    initiatives = Initiative.objects.visible_to(user).prefetch_related(
+        Prefetch("parties", queryset=Party.objects.visible_to(user)),
+        Prefetch("team_memberships", queryset=TeamMembership.objects.visible_to(user).select_related("user")),
+        Prefetch("fundings", queryset=Funding.objects.visible_to(user)),
+        Prefetch("workshops", queryset=workshops),
+        Prefetch("documents", queryset=documents_for(user)),
+    )
+    return get_object_or_404(initiatives, pk=pk)
+
+
+def workshops_below_level(user, initiative, level):
+    """Workshops of the initiative that would fall below ``level``: (titles the user may see, others).
+
+    Every workshop counts for the rule; only those the user may see are named.
+    """
+    below = (
+        Workshop.objects.filter(initiative=initiative, level__lt=level)
+        .annotate(seen=Exists(Workshop.objects.visible_to(user).filter(pk=OuterRef("pk"))))
+        .values_list("title", "seen")
+    )
+    titles = [title for title, seen in below if seen]
+    return titles, len(below) - len(titles)
+
+
+def team_candidates(initiative=None):
+    """Users who may be put on a team: active admins, staff and facilitators (and who is on it already)."""
+    from accounts.models import User
+
+    eligible = Q(is_active=True, role__in=TEAM_CANDIDATE_ROLES)
+    if initiative is not None and initiative.pk:
+        eligible |= Q(pk__in=TeamMembership.objects.filter(initiative=initiative).values("user_id"))
+    return User.objects.filter(eligible).order_by("full_name", "email")
+
+
+# --- Workshops -----------------------------------------------------------------------------------
+
+
+def workshop_list_for(user, *, q="", status="", initiative=None, when=""):
+    workshops = (
+        Workshop.objects.visible_to(user)
+        .select_related("initiative")
+        .annotate(
+            initiative_visible=initiative_visible_flag(user),
+            accepted_count=count_of(Invitation.objects.visible_to(user).filter(status__in=ACCEPTED), "workshop"),
+        )
+    )
+    if q:
+        workshops = workshops.filter(
+            Q(title__icontains=q) | Q(city__icontains=q) | Q(venue__icontains=q) | Q(initiative__codename__icontains=q)
+        )
+    if status:
+        workshops = workshops.filter(status=status)
+    if initiative is not None:
+        workshops = workshops.filter(initiative=initiative)
+    now = timezone.now()
+    if when == "upcoming":
+        return workshops.filter(ends_at__gte=now).order_by("starts_at", "pk")
+    if when == "past":
+        return workshops.filter(ends_at__lt=now).order_by("-starts_at", "-pk")
+    return workshops.order_by("-starts_at", "-pk")
+
+
+def invitations_for_workshop_page(user):
+    """Invitations with their party, and their participant only where the user may see the record.
+
+    ``participant`` is ``None`` for a person whose record is above the user; ``display_name`` is the
+    real name only where the user may see the identity.
+    """
+    people = Participant.objects.visible_to(user).with_identity_for(user)
+    return (
+        Invitation.objects.visible_to(user)
+        .select_related("party")
+        .prefetch_related(Prefetch("participant", queryset=people))
+        .order_by("party__name", "party_id", "pk")
+    )
+
+
+def workshop_get_for(user, pk):
+    """The workshop page: agenda, facilitators, invitations by party, documents, each scoped to the user."""
+    workshops = (
+        Workshop.objects.visible_to(user)
+        .select_related("initiative")
+        .annotate(initiative_visible=initiative_visible_flag(user))
+        .prefetch_related(
+            Prefetch("sessions", queryset=AgendaSession.objects.visible_to(user)),
+            Prefetch(
+                "facilitator_assignments",
+                queryset=Assignment.objects.visible_to(user).select_related("facilitator__user"),
+            ),
+            Prefetch("invitations", queryset=invitations_for_workshop_page(user)),
+            Prefetch("documents", queryset=documents_for(user)),
+        )
+    )
+    return get_object_or_404(workshops, pk=pk)
+
+
+def delegation_balance(invitations):
+    """Per party (delegation): invited, accepted, awaiting reply, declined. From already loaded invitations."""
+    balance = {}
+    for invitation in invitations:
+        row = balance.setdefault(
+            invitation.party_id,
+            {"party": invitation.party, "invited": 0, "accepted": 0, "awaiting": 0, "declined": 0},
+        )
+        row["invited"] += 1
+        if invitation.status in ACCEPTED:
+            row["accepted"] += 1
+        elif invitation.status in AWAITING_REPLY:
+            row["awaiting"] += 1
+        elif invitation.status in DECLINED:
+            row["declined"] += 1
+    return sorted(balance.values(), key=lambda row: row["party"].name)
+
+
+def language_names(codes):
+    """Names of interface languages in the current language; an unknown code is shown as it is."""
+    names = dict(settings.LANGUAGES)
+    return [str(names.get(code, code)) for code in codes]
+
+
+def document_latest_version(user, document):
+    return DocumentVersion.objects.visible_to(user).filter(document=document).order_by("-number").first()
+
+
+# --- Dashboard -----------------------------------------------------------------------------------
+
+
+def counted_list(queryset, size=DASHBOARD_LIST_SIZE):
+    """A count and the first ``size`` rows: two queries whatever the size."""
+    return {"count": queryset.count(), "items": list(queryset[:size])}
+
+
+def participants_awaiting_vetting(user):
+    people = (
+        Participant.objects.visible_to(user)
+        .with_identity_for(user)
+        .with_vetting_status()
+        .filter(vetting_status__in=[VettingCase.Status.PENDING, VettingCase.Status.IN_REVIEW])
+    )
+    queue = counted_list(people.order_by("pk"))
+    labels = dict(VettingCase.Status.choices)
+    for person in queue["items"]:
+        person.vetting_status_label = labels.get(person.vetting_status, person.vetting_status)
+    return queue
+
+
+def vetting_approvals_expiring(user, days=30):
+    now = timezone.now()
+    people = (
+        Participant.objects.visible_to(user)
+        .with_identity_for(user)
+        .with_vetting_status()
+        .filter(
+            vetting_status__in=VettingCase.APPROVED_STATUSES,
+            vetting_expires_at__gt=now,
+            vetting_expires_at__lte=now + dt.timedelta(days=days),
+        )
+    )
+    return counted_list(people.order_by("vetting_expires_at", "pk"))
+
+
+def open_sanctions_hit_count(user):
+    return SanctionsHit.objects.visible_to(user).filter(status=SanctionsHit.Status.OPEN).count()
+
+
+def initiatives_on_team_of(user):
+    my_role = TeamMembership.objects.filter(initiative=OuterRef("pk"), user=user).values("role")[:1]
+    initiatives = list(
+        Initiative.objects.visible_to(user)
+        .filter(pk__in=team_initiative_ids(user))
+        .annotate(
+            my_role=Subquery(my_role),
+            workshop_count=count_of(Workshop.objects.visible_to(user), "initiative"),
+        )
+        .order_by("title", "pk")
+    )
+    labels = dict(TeamMembership.Role.choices)
+    for initiative in initiatives:
+        initiative.my_role_label = labels.get(initiative.my_role, initiative.my_role)
+    return initiatives
+
+
+def workshops_upcoming_for(user, days=60):
+    now = timezone.now()
+    awaiting = Invitation.objects.visible_to(user).filter(status=Invitation.Status.SENT)
+    workshops = (
+        Workshop.objects.visible_to(user)
+        .filter(ends_at__gte=now, starts_at__lt=now + dt.timedelta(days=days))
+        .exclude(status=Workshop.Status.CANCELLED)
+        .select_related("initiative")
+        .annotate(initiative_visible=initiative_visible_flag(user), awaiting_reply=count_of(awaiting, "workshop"))
+        .order_by("starts_at", "pk")
+    )
+    return counted_list(workshops, size=20)
+
+
+def workshops_assigned_to(user, recent_days=90):
+    """The facilitator's workshops: upcoming, and held in the last ``recent_days``."""
+    now = timezone.now()
+    workshops = (
+        Workshop.objects.visible_to(user)
+        .filter(pk__in=assigned_workshop_ids(user), ends_at__gte=now - dt.timedelta(days=recent_days))
+        .select_related("initiative")
+        .annotate(initiative_visible=initiative_visible_flag(user))
+        .order_by("starts_at", "pk")
+    )
+    upcoming, recent = [], []
+    for workshop in workshops:
+        (upcoming if workshop.ends_at >= now else recent).append(workshop)
+    return [
+        {"label": _("Upcoming"), "workshops": upcoming, "empty": _("No upcoming workshop.")},
+        {"label": _("Recently held"), "workshops": recent[::-1], "empty": _("No workshop in the last three months.")},
+    ]
+
+
+def outcome_reports_in_draft_by(user):
+    reports = (
+        OutcomeReport.objects.visible_to(user)
+        .filter(author=user, status=OutcomeReport.Status.DRAFT)
+        .select_related("workshop", "session")
+        .order_by("-updated_at", "-pk")
+    )
+    return counted_list(reports)
+
+
+def invitations_of(user):
+    """A participant's own invitations, with the workshop they are for."""
+    return list(
+        Invitation.objects.visible_to(user)
+        .filter(participant__user=user)
+        .select_related("workshop", "party")
+        .order_by("-workshop__starts_at", "-pk")
+    )
+
+
+def documents_of_attendee(user):
+    return list(documents_for(user).select_related("workshop").order_by("title", "pk"))
+
+
+def initiative_aggregates_for_observer(user):
+    """Numbers only, for the initiatives the user observes: never a name, never a record.
+
+    Per initiative: workshops, invitations by status, accepted participants by party and by gender.
+    Four queries whatever the number of initiatives.
+    """
+    observed = Initiative.objects.observed_by(user)
+    initiatives = list(observed.annotate(workshop_count=Count("workshops", distinct=True)).order_by("title", "pk"))
+    invitations = Invitation.objects.filter(workshop__initiative__in=[i.pk for i in initiatives]).order_by()
+    accepted = invitations.filter(status__in=ACCEPTED)
+    by_status = invitations.values_list("workshop__initiative_id", "status").annotate(n=Count("pk"))
+    by_party = accepted.values_list("workshop__initiative_id", "party__name").annotate(
+        n=Count("participant", distinct=True)
+    )
+    by_gender = accepted.values_list("workshop__initiative_id", "participant__gender").annotate(
+        n=Count("participant", distinct=True)
+    )
+    status_labels = dict(Invitation.Status.choices)
+    gender_labels = dict(Participant.Gender.choices)
+    rows = {i.pk: {"initiative": i, "by_status": [], "by_party": [], "by_gender": []} for i in initiatives}
+    for initiative_id, status, n in by_status:
+        rows[initiative_id]["by_status"].append((status_labels.get(status, status), n))
+    for initiative_id, party, n in by_party:
+        rows[initiative_id]["by_party"].append((party, n))
+    for initiative_id, gender, n in by_gender:
+        rows[initiative_id]["by_gender"].append((gender_labels.get(gender) or _("Not stated"), n))
+    for row in rows.values():
+        for key in ("by_status", "by_party", "by_gender"):
+            row[key].sort(key=lambda pair: str(pair[0]))
+    return list(rows.values())
+
+
+def dashboard_for(user):
+    """What needs the user's attention, by role."""
+    role = user.role
+    context = {"role": role}
+    if role == Role.OBSERVER:
+        context["observed"] = initiative_aggregates_for_observer(user)
+        return context
+    if is_admin(user):
+        context["vetting_queue"] = participants_awaiting_vetting(user)
+        context["vetting_expiring"] = vetting_approvals_expiring(user)
+        context["open_sanctions_hits"] = open_sanctions_hit_count(user)
+    if role in (Role.ADMIN, Role.STAFF, Role.FACILITATOR):
+        context["my_initiatives"] = initiatives_on_team_of(user)
+    if role in (Role.ADMIN, Role.STAFF):
+        context["upcoming_workshops"] = workshops_upcoming_for(user)
+    if role == Role.FACILITATOR:
+        context["assigned_groups"] = workshops_assigned_to(user)
+        context["draft_reports"] = outcome_reports_in_draft_by(user)
+    if role == Role.PARTICIPANT:
+        context["my_invitations"] = invitations_of(user)
+        context["my_documents"] = documents_of_attendee(user)
+    return context

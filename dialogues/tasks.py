@@ -1,0 +1,11 @@
+"""Thin Celery wrappers around dialogues services; no business rules here."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="dialogues.tasks.invitation_purge_passport_details")
+def invitation_purge_passport_details():
+    """Daily: clear passport details kept for visa letters once their workshop is long over."""
+    return services.invitation_purge_passport_details()

@@ -1,0 +1,232 @@
+"""Every URL of Parley × every role × every level: who gets 200, 403 or 404.
+
+The matrix is written out by hand from DESIGN.md, not derived from the code under test. A URL pattern
+that the matrix does not cover fails ``test_every_url_pattern_is_in_the_matrix``, so a new view
+cannot be forgotten.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from core.levels import Level, Role
+from dialogues.models import Document, Invitation, TeamMembership
+
+from . import factories as f
+from .conftest import with_totp
+
+pytestmark = pytest.mark.django_db
+
+INTERNAL_OR_BELOW = {Level.PUBLIC, Level.INTERNAL}
+VIEWERS = ["admin", "staff", "team", "facilitator", "participant", "observer"]
+# Namespaces that are ours; allauth, the Django admin and i18n are tested elsewhere.
+OUR_NAMESPACES = {"dialogues", "participants", "core"}
+
+
+@dataclass
+class World:
+    users: dict
+    initiatives: dict
+    workshops: dict
+    documents: dict
+    people: dict
+    organisation: object
+
+
+def build_world():
+    users = {
+        "admin": f.UserFactory(role=Role.ADMIN, clearance=Level.STRICTLY_CONFIDENTIAL, is_staff=True),
+        "staff": f.UserFactory(role=Role.STAFF, clearance=Level.STRICTLY_CONFIDENTIAL),
+        "team": f.UserFactory(role=Role.STAFF, clearance=Level.STRICTLY_CONFIDENTIAL),
+        "facilitator": f.UserFactory(role=Role.FACILITATOR, clearance=Level.STRICTLY_CONFIDENTIAL),
+        "participant": f.UserFactory(role=Role.PARTICIPANT, clearance=Level.STRICTLY_CONFIDENTIAL),
+        "observer": f.UserFactory(role=Role.OBSERVER, clearance=Level.STRICTLY_CONFIDENTIAL),
+    }
+    for user in users.values():
+        if user.must_use_mfa:
+            with_totp(user)
+    facilitator = f.FacilitatorFactory(user=users["facilitator"])
+    me = f.ParticipantFactory(user=users["participant"], full_name="Self Participant")
+    organisation = f.OrganizationFactory(name="Matrix Institute")
+    initiatives, workshops, documents, people = {}, {}, {}, {}
+    for level in Level:
+        name = level.name.lower()
+        initiative = f.InitiativeFactory(level=level, title=f"Initiative-{name}", codename=f"CODE-{name}")
+        f.TeamMembershipFactory(initiative=initiative, user=users["team"], role=TeamMembership.Role.PROGRAMME_OFFICER)
+        initiative.observers.add(users["observer"])
+        workshop = f.WorkshopFactory(initiative=initiative, level=level, title=f"Workshop-{name}")
+        f.AgendaSessionFactory(workshop=workshop)
+        f.AssignmentFactory(workshop=workshop, facilitator=facilitator)
+        person = f.ParticipantFactory(level=level, full_name=f"Person-{name}", organization=organisation)
+        party = f.PartyFactory(initiative=initiative)
+        f.InvitationFactory(workshop=workshop, participant=person, party=party)
+        f.InvitationFactory(workshop=workshop, participant=me, party=party, status=Invitation.Status.ACCEPTED)
+        document = f.DocumentFactory(workshop=workshop, level=level, audience=Document.Audience.ATTENDEES)
+        f.DocumentVersionFactory(document=document, uploaded_by=users["team"])
+        initiatives[level], workshops[level], documents[level], people[level] = initiative, workshop, document, person
+    return World(users, initiatives, workshops, documents, people, organisation)
+
+
+def org_sees(level):
+    return 200 if level in INTERNAL_OR_BELOW else 404
+
+
+# name -> (how to build the URL from the world and a level, expected status per viewer and level)
+# Level-independent pages ignore the level.
+MATRIX = {
+    "dialogues:dashboard": (
+        lambda w, lv: reverse("dialogues:dashboard"),
+        lambda who, lv: 200,
+    ),
+    "dialogues:initiative-list": (
+        lambda w, lv: reverse("dialogues:initiative-list"),
+        lambda who, lv: 200,
+    ),
+    "dialogues:initiative-create": (
+        lambda w, lv: reverse("dialogues:initiative-create"),
+        lambda who, lv: 200 if who in ("admin", "staff", "team") else 403,
+    ),
+    "dialogues:initiative-detail": (
+        lambda w, lv: w.initiatives[lv].get_absolute_url(),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200}.get(who, 404),
+    ),
+    "dialogues:initiative-update": (
+        lambda w, lv: reverse("dialogues:initiative-update", args=[w.initiatives[lv].pk]),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200}.get(who, 404),
+    ),
+    "dialogues:workshop-create": (
+        lambda w, lv: reverse("dialogues:workshop-create", args=[w.initiatives[lv].pk]),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200}.get(who, 404),
+    ),
+    "dialogues:workshop-list": (
+        lambda w, lv: reverse("dialogues:workshop-list"),
+        lambda who, lv: 200,
+    ),
+    "dialogues:workshop-detail": (
+        lambda w, lv: w.workshops[lv].get_absolute_url(),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200, "facilitator": 200}.get(who, 404),
+    ),
+    "dialogues:workshop-update": (
+        lambda w, lv: reverse("dialogues:workshop-update", args=[w.workshops[lv].pk]),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200, "facilitator": 403}.get(who, 404),
+    ),
+    "dialogues:document-download": (
+        lambda w, lv: reverse("dialogues:document-download", args=[w.documents[lv].pk]),
+        lambda who, lv: {
+            "admin": org_sees(lv),
+            "staff": org_sees(lv),
+            "team": 200,
+            "facilitator": 200,
+            "participant": 200,
+        }.get(who, 404),
+    ),
+    "participants:participant-list": (
+        lambda w, lv: reverse("participants:participant-list"),
+        lambda who, lv: 200 if who in ("admin", "staff", "team") else 403,
+    ),
+    "participants:participant-create": (
+        lambda w, lv: reverse("participants:participant-create"),
+        lambda who, lv: 200 if who in ("admin", "staff", "team") else 403,
+    ),
+    "participants:participant-detail": (
+        lambda w, lv: w.people[lv].get_absolute_url(),
+        lambda who, lv: {"admin": 200, "staff": org_sees(lv), "team": 200, "facilitator": 200}.get(who, 404),
+    ),
+    "participants:participant-update": (
+        lambda w, lv: reverse("participants:participant-update", args=[w.people[lv].pk]),
+        lambda who, lv: {"admin": 200, "staff": org_sees(lv), "team": 200, "facilitator": 403}.get(who, 404),
+    ),
+    "participants:organization-list": (
+        lambda w, lv: reverse("participants:organization-list"),
+        lambda who, lv: 200 if who in ("admin", "staff", "team") else 403,
+    ),
+    "participants:organization-create": (
+        lambda w, lv: reverse("participants:organization-create"),
+        lambda who, lv: 200 if who in ("admin", "staff", "team") else 403,
+    ),
+    "participants:organization-detail": (
+        lambda w, lv: w.organisation.get_absolute_url(),
+        lambda who, lv: 200 if who in ("admin", "staff", "team") else 404,
+    ),
+    "participants:organization-update": (
+        lambda w, lv: reverse("participants:organization-update", args=[w.organisation.pk]),
+        lambda who, lv: 200 if who in ("admin", "staff", "team") else 404,
+    ),
+    "core:access-log": (
+        lambda w, lv: reverse("core:access-log"),
+        lambda who, lv: 200 if who == "admin" else 404,
+    ),
+}
+
+
+def our_url_names(resolver=None, namespace=None):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or namespace
+            if inner in OUR_NAMESPACES or (inner is None and namespace is None and entry.app_name is None):
+                yield from our_url_names(entry, inner)
+        elif isinstance(entry, URLPattern) and namespace in OUR_NAMESPACES:
+            yield f"{namespace}:{entry.name}"
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    names = set(our_url_names())
+    assert names, "the URLconf walk found nothing"
+    assert names - set(MATRIX) == set(), "URL patterns without an access-matrix entry"
+    assert set(MATRIX) - names == set(), "matrix entries for URLs that no longer exist"
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_access_matrix(client, world, name):
+    url_for, expected = MATRIX[name]
+    wrong = []
+    for who in VIEWERS:
+        client.force_login(world.users[who])
+        for level in Level:
+            url = url_for(world, level)
+            status = client.get(url).status_code
+            if status != expected(who, level):
+                wrong.append(f"{who} {level.name} {url}: got {status}, expected {expected(who, level)}")
+    client.logout()
+    assert client.get(url_for(world, Level.PUBLIC)).status_code == 302  # anonymous: to the login page
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("who", VIEWERS)
+def test_lists_and_searches_show_only_what_the_viewer_may_see(client, world, who):
+    client.force_login(world.users[who])
+    shown = {}
+    for url in ("/initiatives/", "/workshops/", "/participants/", "/", "/initiatives/?q=Initiative",
+                "/workshops/?q=Workshop", "/participants/?q=Person"):
+        response = client.get(url)
+        shown[url] = response.content.decode() if response.status_code == 200 else ""
+    page = "\n".join(shown.values())
+    for level in Level:
+        initiative_visible = who == "team" or (who in ("admin", "staff") and level in INTERNAL_OR_BELOW)
+        workshop_visible = initiative_visible or who == "facilitator"
+        assert (f"Initiative-{level.name.lower()}" in shown["/initiatives/"]) is initiative_visible, level
+        assert (f"Workshop-{level.name.lower()}" in shown["/workshops/"]) is workshop_visible, level
+        if not initiative_visible:
+            assert f"Initiative-{level.name.lower()}" not in page
+        if not workshop_visible and who != "participant":
+            assert f"Workshop-{level.name.lower()}" not in page
+        person_visible = who in ("admin", "team") or (who == "staff" and level in INTERNAL_OR_BELOW)
+        if not person_visible:
+            assert f"Person-{level.name.lower()}" not in page
+
+
+def test_observers_see_aggregates_and_never_a_name(client, world):
+    client.force_login(world.users["observer"])
+    page = client.get("/").content.decode()
+    assert "CODE-confidential" in page or "Initiative-confidential" in page
+    for level in Level:
+        assert f"Person-{level.name.lower()}" not in page
+        assert world.people[level].email not in page
+    assert "Self Participant" not in page
