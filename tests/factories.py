@@ -20,7 +20,14 @@ from dialogues.models import (
     Workshop,
 )
 from facilitators.models import ActionItem, Assignment, Facilitator, OutcomeReport, TrackOneBriefing
-from participants.models import Organization, Participant, SanctionsEntry, SanctionsHit, VettingCase
+from participants.models import (
+    ConsentRecord,
+    Organization,
+    Participant,
+    SanctionsEntry,
+    SanctionsHit,
+    VettingCase,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -238,3 +245,11 @@ class SanctionsHitFactory(factory.django.DjangoModelFactory):
     participant = factory.SubFactory(ParticipantFactory)
     entry = factory.SubFactory(SanctionsEntryFactory)
     score = 91
+
+
+class ConsentRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConsentRecord
+
+    participant = factory.SubFactory(ParticipantFactory)
+    kind = ConsentRecord.Kind.DATA_PROCESSING

@@ -1,0 +1,119 @@
+"""Every list and detail page runs a fixed number of queries, whatever the amount of data.
+
+Each page is measured at two data sizes for several roles; the counts must be equal, and are pinned
+exactly, so that a new per-row query or a new per-page query both show up.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.levels import Level, Role
+from dialogues.models import Document, Invitation, TeamMembership
+
+from . import factories as f
+from .conftest import with_totp
+
+pytestmark = pytest.mark.django_db
+
+
+class Seed:
+    """An initiative world that grows: more of everything, all visible to the viewers."""
+
+    def __init__(self):
+        self.lead = with_totp(f.UserFactory(role=Role.STAFF, clearance=Level.STRICTLY_CONFIDENTIAL))
+        self.admin = with_totp(f.UserFactory(role=Role.ADMIN, clearance=Level.STRICTLY_CONFIDENTIAL, is_staff=True))
+        self.facilitator = f.FacilitatorFactory(user=f.UserFactory(role=Role.FACILITATOR, clearance=Level.CONFIDENTIAL))
+        self.participant_user = f.UserFactory(role=Role.PARTICIPANT, clearance=Level.CONFIDENTIAL)
+        self.me = f.ParticipantFactory(user=self.participant_user)
+        self.observer = f.UserFactory(role=Role.OBSERVER, clearance=Level.CONFIDENTIAL)
+        self.organisation = f.OrganizationFactory()
+        self.initiative = self.new_initiative()
+        self.workshop = f.WorkshopFactory(initiative=self.initiative, level=Level.CONFIDENTIAL)
+        f.AssignmentFactory(workshop=self.workshop, facilitator=self.facilitator)
+        self.person = f.ParticipantFactory(organization=self.organisation)
+        self.party = f.PartyFactory(initiative=self.initiative)
+        f.InvitationFactory(workshop=self.workshop, participant=self.person, party=self.party)
+        f.InvitationFactory(
+            workshop=self.workshop, participant=self.me, party=self.party, status=Invitation.Status.ACCEPTED
+        )
+        f.VettingCaseFactory(participant=self.person)
+
+    def new_initiative(self, level=Level.CONFIDENTIAL):
+        initiative = f.InitiativeFactory(level=level)
+        f.TeamMembershipFactory(initiative=initiative, user=self.lead, role=TeamMembership.Role.LEAD)
+        initiative.observers.add(self.observer)
+        return initiative
+
+    def grow(self, n):
+        for i in range(n):
+            initiative = self.new_initiative(level=Level.INTERNAL if i % 2 else Level.CONFIDENTIAL)
+            f.PartyFactory(initiative=self.initiative)
+            f.FundingFactory(initiative=self.initiative)
+            f.TeamMembershipFactory(
+                initiative=self.initiative, user=f.UserFactory(clearance=Level.STRICTLY_CONFIDENTIAL)
+            )
+            workshop = f.WorkshopFactory(initiative=initiative)
+            f.AssignmentFactory(workshop=workshop, facilitator=self.facilitator)
+            f.AssignmentFactory(workshop=self.workshop)
+            f.AgendaSessionFactory(workshop=self.workshop)
+            person = f.ParticipantFactory(
+                organization=self.organisation,
+                risk_level=3 if i % 3 == 0 else 1,
+            )
+            f.VettingCaseFactory(participant=person)
+            f.InvitationFactory(workshop=self.workshop, participant=person, party=self.party)
+            f.InvitationFactory(workshop=workshop, participant=person)
+            f.InvitationFactory(workshop=workshop, participant=self.me, status=Invitation.Status.ACCEPTED)
+            f.InvitationFactory(workshop=self.workshop, participant=f.ParticipantFactory(), party=self.party)
+            document = f.DocumentFactory(workshop=self.workshop, audience=Document.Audience.ATTENDEES)
+            f.DocumentVersionFactory(document=document, uploaded_by=self.lead)
+            f.DocumentFactory(workshop=None, initiative=self.initiative)
+            f.ConsentRecordFactory(participant=self.person)
+            f.OutcomeReportFactory(workshop=workshop, author=self.facilitator.user)
+
+
+PAGES = [
+    # (page, viewer attribute, URL builder, queries: session, user, MFA check where required, page data)
+    ("dashboard", "lead", lambda s: reverse("dialogues:dashboard"), 6),
+    ("dashboard", "admin", lambda s: reverse("dialogues:dashboard"), 11),
+    ("dashboard", "facilitator_user", lambda s: reverse("dialogues:dashboard"), 6),
+    ("dashboard", "participant_user", lambda s: reverse("dialogues:dashboard"), 4),
+    ("dashboard", "observer", lambda s: reverse("dialogues:dashboard"), 6),
+    ("initiative list", "lead", lambda s: reverse("dialogues:initiative-list"), 5),
+    ("initiative detail", "lead", lambda s: s.initiative.get_absolute_url(), 11),
+    ("initiative edit", "lead", lambda s: reverse("dialogues:initiative-update", args=[s.initiative.pk]), 9),
+    ("workshop list", "lead", lambda s: reverse("dialogues:workshop-list"), 6),
+    ("workshop list", "facilitator_user", lambda s: reverse("dialogues:workshop-list"), 5),
+    ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 11),
+    ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 10),
+    ("workshop edit", "lead", lambda s: reverse("dialogues:workshop-update", args=[s.workshop.pk]), 6),
+    ("participant list", "lead", lambda s: reverse("participants:participant-list"), 6),
+    ("participant list", "admin", lambda s: reverse("participants:participant-list"), 6),
+    ("participant detail", "lead", lambda s: s.person.get_absolute_url(), 6),
+    ("participant detail", "admin", lambda s: s.person.get_absolute_url(), 7),
+    ("organisation list", "lead", lambda s: reverse("participants:organization-list"), 5),
+    ("organisation detail", "lead", lambda s: s.organisation.get_absolute_url(), 6),
+    ("access log", "admin", lambda s: reverse("core:access-log"), 6),
+]
+
+
+def count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+@pytest.mark.parametrize(("page", "viewer", "url", "expected"), PAGES, ids=[f"{p[0]}-{p[1]}" for p in PAGES])
+def test_page_queries_do_not_grow_with_the_data(client, page, viewer, url, expected):
+    seed = Seed()
+    seed.facilitator_user = seed.facilitator.user
+    client.force_login(getattr(seed, viewer))
+    count(client, url(seed))  # warm per-process caches (content types) so both sizes compare alike
+    small = count(client, url(seed))
+    seed.grow(12)
+    large = count(client, url(seed))
+    assert small == large, f"{page} as {viewer}: {small} queries with little data, {large} with more"
+    assert large == expected, f"{page} as {viewer}: {large} queries, pinned at {expected}"
