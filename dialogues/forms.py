@@ -51,34 +51,13 @@ def as_venue_wall_clock(value, zone):
     return value.astimezone(zone).replace(tzinfo=None) if value else value
 
 
-class FieldSetupMixin:
-    """Runs ``setup_fields()`` right after the fields exist, before anything validates.
-
-    ``StyledFormMixin`` reads ``self.errors`` in its ``__init__``, which validates a bound form there
-    and then; choices, querysets and limits set after ``super().__init__()`` would come too late.
-    Put this mixin after ``StyledFormMixin`` and set what ``setup_fields`` needs before calling super.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.setup_fields()
-
-    def setup_fields(self):
-        pass
-
-
 class StyledInlineFormSet(BaseInlineFormSet):
-    """An inline formset of ``StyledFormMixin`` forms.
-
-    Such a form has validated itself in ``__init__``, before the formset adds its ``DELETE`` box
-    and the parent's key; without a second validation a ticked "Remove" would be ignored.
-    """
+    """An inline formset of ``StyledFormMixin`` forms, its "Remove" box styled like the rest."""
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
-        form._errors = None  # validate again, lazily, with every field in place
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -105,7 +84,7 @@ class InitiativeFilterForm(StyledFormMixin, forms.Form):
         return {"q": (data.get("q") or "").strip(), "phase": data.get("phase") or "", "level": data.get("level")}
 
 
-class WorkshopFilterForm(StyledFormMixin, FieldSetupMixin, forms.Form):
+class WorkshopFilterForm(StyledFormMixin, forms.Form):
     WHEN_CHOICES = [("", _("Any time")), ("upcoming", _("Upcoming")), ("past", _("Past"))]
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
@@ -118,8 +97,6 @@ class WorkshopFilterForm(StyledFormMixin, FieldSetupMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-
-    def setup_fields(self):
         self.fields["initiative"].queryset = Initiative.objects.visible_to(self.user).order_by("codename")
         self.fields["initiative"].label_from_instance = lambda i: f"{i.codename} — {i.title}"
         self.fields["initiative"].empty_label = _("All initiatives")
@@ -138,7 +115,7 @@ class WorkshopFilterForm(StyledFormMixin, FieldSetupMixin, forms.Form):
 # --- Initiatives --------------------------------------------------------------------------------
 
 
-class InitiativeForm(StyledFormMixin, FieldSetupMixin, forms.ModelForm):
+class InitiativeForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Initiative
         fields = ["title", "codename", "conflict", "track", "phase", "objectives", "level"]
@@ -147,8 +124,6 @@ class InitiativeForm(StyledFormMixin, FieldSetupMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-
-    def setup_fields(self):
         limit_level_choices(self.fields["level"], self.user)
 
     def clean_codename(self):
@@ -173,7 +148,7 @@ class InitiativeForm(StyledFormMixin, FieldSetupMixin, forms.ModelForm):
         return level
 
 
-class TeamMembershipForm(StyledFormMixin, FieldSetupMixin, forms.ModelForm):
+class TeamMembershipForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = TeamMembership
         fields = ["user", "role"]
@@ -183,8 +158,6 @@ class TeamMembershipForm(StyledFormMixin, FieldSetupMixin, forms.ModelForm):
         self.initiative_level = initiative_level
         self.candidates, self.candidate_choices = candidates, candidate_choices
         super().__init__(*args, **kwargs)
-
-    def setup_fields(self):
         self.fields["user"].queryset = self.candidates if self.candidates is not None else selectors.team_candidates()
         if self.candidate_choices is not None:
             self.fields["user"].choices = self.candidate_choices  # evaluated once for the whole formset
@@ -322,7 +295,7 @@ def initiative_formsets(data=None, *, initiative, level):
 # --- Workshops ----------------------------------------------------------------------------------
 
 
-class WorkshopForm(StyledFormMixin, FieldSetupMixin, forms.ModelForm):
+class WorkshopForm(StyledFormMixin, forms.ModelForm):
     time_zone = forms.ChoiceField(
         label=_("Venue time zone"), choices=time_zone_choices, help_text=_("Start and end are local times there.")
     )
@@ -356,8 +329,6 @@ class WorkshopForm(StyledFormMixin, FieldSetupMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-
-    def setup_fields(self):
         limit_level_choices(self.fields["level"], self.user)
         self.fields["capacity"].error_messages["min_value"] = _("Capacity cannot be negative.")
         if self.instance.pk:
@@ -391,7 +362,7 @@ class WorkshopForm(StyledFormMixin, FieldSetupMixin, forms.ModelForm):
         return {"zone": zoneinfo.ZoneInfo(zone_name), "span": span}
 
 
-class AgendaSessionForm(StyledFormMixin, FieldSetupMixin, forms.ModelForm):
+class AgendaSessionForm(StyledFormMixin, forms.ModelForm):
     starts_at = forms.DateTimeField(label=_("Starts (venue time)"), widget=DateTimeInput())
     ends_at = forms.DateTimeField(label=_("Ends (venue time)"), widget=DateTimeInput())
 
@@ -403,8 +374,6 @@ class AgendaSessionForm(StyledFormMixin, FieldSetupMixin, forms.ModelForm):
     def __init__(self, *args, zone, span=None, **kwargs):
         self.zone, self.span = zone, span
         super().__init__(*args, **kwargs)
-
-    def setup_fields(self):
         self.stored_times = (self.instance.starts_at, self.instance.ends_at)
         if self.instance.pk:
             self.initial["starts_at"] = as_venue_wall_clock(self.instance.starts_at, self.zone)

@@ -27,11 +27,7 @@ def country_choices():
 
 
 class FitToUserMixin:
-    """Fits a form's fields to the user (querysets, level choices) as soon as they exist.
-
-    Place it after ``StyledFormMixin`` in the bases: that mixin looks at ``errors`` in its
-    ``__init__``, which validates a bound form there and then, so the fields must be final by then.
-    """
+    """Fits a form's fields to the user (querysets, level choices) as soon as they exist."""
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
