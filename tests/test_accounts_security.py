@@ -191,3 +191,22 @@ def test_production_settings_pass_the_deploy_check_with_no_warning():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_pages_carry_a_strict_content_security_policy(client, staff):
+    client.force_login(staff)
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_nothing_is_loaded_from_another_host(client, staff):
+    import re
+
+    client.force_login(staff)
+    html = client.get("/").content.decode()
+    assert not re.search(r'(src|href)="(https?:)?//', html)
