@@ -449,4 +449,4 @@ class DocumentVersion(models.Model):
         constraints = [models.UniqueConstraint(fields=["document", "number"], name="document_version_unique")]
 
     def __str__(self):
-        return f"{self.document} v{self.number}"
+        return _("%(document)s, version %(number)s") % {"document": self.document, "number": self.number}

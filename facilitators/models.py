@@ -152,7 +152,7 @@ class OutcomeReportVersion(models.Model):
         constraints = [models.UniqueConstraint(fields=["report", "number"], name="report_version_unique")]
 
     def __str__(self):
-        return f"v{self.number}"
+        return _("Version %(number)s") % {"number": self.number}
 
 
 class ActionItem(models.Model):

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.levels import Level
 
@@ -16,7 +17,7 @@ FORM_CONSENT_KINDS = (ConsentRecord.Kind.DATA_PROCESSING, ConsentRecord.Kind.CHA
 
 def _check_level(*, by, level):
     if level > by.clearance:
-        raise PermissionDenied("A participant's level may not exceed the editor's clearance.")
+        raise PermissionDenied(_("A participant's level may not exceed the editor's clearance."))
 
 
 @transaction.atomic
