@@ -221,6 +221,7 @@ class Workshop(models.Model):
         indexes = [
             models.Index(fields=["initiative", "starts_at"], name="workshop_initiative_start_idx"),
             models.Index(fields=["starts_at"], name="workshop_start_idx"),
+            models.Index(fields=["ends_at"], name="workshop_end_idx"),
             models.Index(fields=["status"], name="workshop_status_idx"),
             models.Index(fields=["level"], name="workshop_level_idx"),
         ]
