@@ -3,8 +3,6 @@
 import pytest
 from django.db import connection
 
-from accounts.models import User
-from core.levels import Level, Role
 from dialogues.models import Initiative, Workshop
 from participants.models import Organization, Participant
 
