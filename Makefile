@@ -41,7 +41,8 @@ bench: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) scripts/bench.py
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l fr -l es -l ar -l ru --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l fr -l es -l ar -l ru --ignore=.venv --ignore=var --ignore=static --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var
