@@ -25,9 +25,12 @@ CHANGE_FIELDS = (
 
 @admin.register(User)
 class UserAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """Accounts are created without a password; their owners set one through an e-mailed link."""
+    """Accounts are created without a password; their owners set one through an e-mailed link.
 
-    scoped = False  # accounts are not confidential records; only admins get here at all
+    Scoped like every admin: a participant's account is their identity (name, e-mail), absent for an
+    admin who may not see it (``UserQuerySet.visible_to``).
+    """
+
     list_display = ("email", "full_name", "role", "clearance", "is_active", "is_staff", "last_login")
     list_filter = ("role", "clearance", "is_active", "is_staff")
     search_fields = ("email", "full_name")

@@ -6,8 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.levels import Level, Role, level_check
 
+from .querysets import UserQuerySet
 
-class UserManager(BaseUserManager):
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email, password, **fields):

@@ -9,16 +9,23 @@
   related model's ``visible_to(user)``;
 - level choices never exceed the admin's clearance;
 - only users with role *admin* (and Django's ``is_staff``) get in at all;
-- delete confirmations name records by type and number, never by title.
+- delete confirmations name records by type and number, never by title;
+- opening the change page of a CONFIDENTIAL or higher record is logged, like its page on the site.
 """
 
 from django.contrib import admin
 from django.contrib.admin.utils import NestedObjects
-from django.core.exceptions import ImproperlyConfigured
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes import views as contenttype_views
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import router
+from django.db.models import Q
+from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from .audit import record_read
 from .levels import Level
 from .models import AccessLog
 from .visibility import is_admin
@@ -49,6 +56,22 @@ def record_label(obj):
     return f"{capfirst(obj._meta.verbose_name)} #{obj.pk}"
 
 
+def view_on_site(request, content_type_id, object_id):
+    """The admin's "view on site" redirect, for records the user may see; 404 otherwise, as for a missing one.
+
+    Django's own looks the record up unscoped, so its redirect would confirm that a hidden record exists
+    (and, through the address, what it belongs to: a vetting case's participant, an invitation's workshop).
+    """
+    try:
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        visible = model is not None and visible_queryset(model, request.user).filter(pk=object_id).exists()
+    except (ContentType.DoesNotExist, ValueError, ValidationError):
+        visible = False
+    if not visible:
+        raise Http404
+    return contenttype_views.shortcut(request, content_type_id, object_id)
+
+
 class VisibleRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """A related-field filter whose choices are only the related records the user may see."""
 
@@ -65,7 +88,7 @@ class ScopedAdminMixin:
 
     # For a model without ``visible_to``: the foreign key to the record whose visibility it shares.
     visible_through = None
-    # Set to False only for a model that holds no confidential record (user accounts).
+    # Set to False only for a model that holds no confidential record.
     scoped = True
 
     def get_queryset(self, request):
@@ -126,6 +149,15 @@ class ScopedAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return may_use_admin(request.user)
 
+    # --- reads are logged as on the site's detail pages
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        record = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and record is not None and hasattr(record, "effective_level"):
+            record_read(user=request.user, record=record, path=request.path)
+        return response
+
     # --- what a delete confirmation may say
 
     def get_deleted_objects(self, objs, request):
@@ -172,17 +204,36 @@ class ReadOnlyAdminMixin:
 
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("at", "user", "user_email", "action", "record_type", "object_id", "level", "path")
+    """Who read is named only where the admin may see that account (a participant's is their identity)."""
+
+    list_display = ("at", "reader", "user_email", "action", "record_type", "object_id", "level", "path")
     list_filter = ("action", "level", "content_type", "at")
     list_select_related = ("user", "content_type")
-    search_fields = ("user__email", "user__full_name", "path")
+    search_fields = ("path",)  # and the reader's name and e-mail where shown: get_search_results
     date_hierarchy = "at"
-    fields = ("at", "user", "action", "content_type", "object_id", "level", "path")
+    fields = ("at", "reader", "action", "content_type", "object_id", "level", "path")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_reader_shown_to(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        readers = get_user_model().objects.visible_to(request.user)
+        named = readers.filter(Q(email__icontains=term) | Q(full_name__icontains=term))
+        return queryset.filter(Q(path__icontains=term) | Q(user__in=named)), False
+
+    @admin.display(description=_("user"), ordering="user__full_name")
+    def reader(self, entry):
+        if entry.reader_shown:
+            return str(entry.user)
+        return _("Identity protected (account %(number)s)") % {"number": entry.user_id}
 
     @admin.display(description=_("e-mail address"), ordering="user__email")
     def user_email(self, entry):
-        return entry.user.email
+        return entry.user.email if entry.reader_shown else "—"
 
     @admin.display(description=_("record type"), ordering="content_type__model")
     def record_type(self, entry):

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,11 @@ class AccessLogQuerySet(models.QuerySet):
         if not is_admin(user):
             return self.none()
         return self.all()
+
+    def with_reader_shown_to(self, user):
+        """Annotate ``reader_shown``: whether ``user`` may see who read (a participant's account is identity)."""
+        accounts = get_user_model().objects.visible_to(user)
+        return self.annotate(reader_shown=models.Exists(accounts.filter(pk=models.OuterRef("user_id"))))
 
 
 class AccessLog(models.Model):

@@ -32,7 +32,7 @@ class AccessLogFilterForm(StyledFormMixin, forms.Form):
     user = UserChoiceField(
         label=_("User"),
         required=False,
-        queryset=get_user_model().objects.order_by("full_name", "email"),
+        queryset=get_user_model().objects.none(),
         empty_label=_("Anyone"),
     )
     record_type = RecordTypeChoiceField(
@@ -43,6 +43,11 @@ class AccessLogFilterForm(StyledFormMixin, forms.Form):
     )
     date_from = forms.DateField(label=_("From (UTC)"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To (UTC)"), required=False, widget=DateInput())
+
+    def __init__(self, *args, viewer, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Never the name of a participant whose identity the viewer may not see (their account is identity).
+        self.fields["user"].queryset = get_user_model().objects.visible_to(viewer).order_by("full_name", "email")
 
     def clean(self):
         cleaned = super().clean()
@@ -71,8 +76,12 @@ class AccessLogFilterForm(StyledFormMixin, forms.Form):
 def access_log(request):
     if not is_admin(request.user):
         raise Http404
-    form = AccessLogFilterForm(request.GET)
-    entries = form.filter(AccessLog.objects.visible_to(request.user).select_related("user", "content_type"))
+    form = AccessLogFilterForm(request.GET, viewer=request.user)
+    entries = form.filter(
+        AccessLog.objects.visible_to(request.user)
+        .with_reader_shown_to(request.user)
+        .select_related("user", "content_type")
+    )
     page_obj = paginate(request, entries)
     context = {"form": form, "page_obj": page_obj, "entries": page_obj.object_list}
     return render(request, "core/access_log.html", context)

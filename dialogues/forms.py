@@ -132,11 +132,8 @@ class InitiativeForm(StyledFormMixin, forms.ModelForm):
     def clean_level(self):
         level = self.cleaned_data["level"]
         if self.instance.pk and level > self.instance.level:
-            titles, hidden = selectors.workshops_below_level(self.user, self.instance, level)
-            if titles or hidden:
-                names = ", ".join(f"“{title}”" for title in titles)
-                if hidden:
-                    names = ", ".join(filter(None, [names, str(_("%(count)s more") % {"count": hidden})]))
+            names = selectors.workshops_below_level_label(self.user, self.instance, level)
+            if names:
                 raise ValidationError(
                     _(
                         "These workshops are below %(level)s and would be less confidential than their initiative: "

@@ -97,7 +97,9 @@ class AgendaSessionQuerySet(models.QuerySet):
 
 class InvitationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        grants = Q(participant__user=user) if is_reader(user) else None
+        # The invitee sees an invitation once it is on its way: a draft is the team's plan (perhaps for
+        # someone not yet vetted), and would tell them of a workshop they may never be invited to.
+        grants = (Q(participant__user=user) & ~Q(status=self.model.Status.DRAFT)) if is_reader(user) else None
         return self.filter(workshop_rule(user, prefix="workshop__", grants=grants))
 
 

@@ -127,6 +127,16 @@ def workshops_below_level(user, initiative, level):
     return titles, len(below) - len(titles)
 
 
+def workshops_below_level_label(user, initiative, level):
+    """The workshops that would fall below ``level`` as the user may be told of them: the titles they may
+    see, and of the others only that there are some, never how many. Empty when there are none."""
+    titles, hidden = workshops_below_level(user, initiative, level)
+    names = [f"“{title}”" for title in titles]
+    if hidden:
+        names.append(_("others you may not see"))
+    return ", ".join(names)
+
+
 def team_candidates(initiative=None):
     """Users who may be put on a team: active admins, staff and facilitators (and who is on it already)."""
     from accounts.models import User

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.levels import Level
 
+from . import selectors
 from .models import AgendaSession, Initiative, Invitation, TeamMembership, Workshop
 
 
@@ -49,14 +50,12 @@ def initiative_update(*, initiative, by, formsets=(), **changes):
     for field, value in changes.items():
         setattr(initiative, field, value)
     _check_clearance(level=initiative.level, by=by)
-    below = list(
-        Workshop.objects.filter(initiative=initiative, level__lt=initiative.level).values_list("title", flat=True)
-    )
+    below = selectors.workshops_below_level_label(by, initiative, initiative.level)  # names only what `by` sees
     if below:
         raise ValidationError(
             {
                 "level": _("These workshops would be less confidential than their initiative: %(workshops)s.")
-                % {"workshops": ", ".join(below)}
+                % {"workshops": below}
             }
         )
     initiative.full_clean()

@@ -108,6 +108,7 @@ def initiative_update(request, pk):
             else:
                 return _redirect_after_save(request, initiative, fallback="dialogues:initiative-list")
     else:
+        record_read(user=request.user, record=initiative, path=request.path)  # the form shows all of it
         form = InitiativeForm(instance=copy(initiative), user=request.user)
         formsets = initiative_formsets(initiative=initiative, level=initiative.level)
     return render(
@@ -161,6 +162,8 @@ def _workshop_form_page(request, *, workshop, initiative, save):
             else:
                 return _redirect_after_save(request, saved, fallback="dialogues:workshop-list")
     else:
+        if workshop.pk:
+            record_read(user=request.user, record=workshop, path=request.path)  # the form shows all of it
         form = WorkshopForm(instance=copy(workshop), user=request.user)
         sessions = agenda_formset(workshop=workshop)
     return render(

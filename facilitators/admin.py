@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 
@@ -52,10 +55,21 @@ class OutcomeReportVersionAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.Mode
 
 @admin.register(ActionItem)
 class ActionItemAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("title", "report", "owner", "due_on", "status")
+    list_display = ("title", "report", "owner_shown", "due_on", "status")
     list_filter = ("status",)
     list_select_related = ("report", "owner")
     search_fields = ("title",)
+
+    def get_queryset(self, request):
+        # An owner may be a participant, whose account (name, e-mail) is their identity.
+        accounts = get_user_model().objects.visible_to(request.user)
+        return super().get_queryset(request).annotate(owner_visible=Exists(accounts.filter(pk=OuterRef("owner_id"))))
+
+    @admin.display(description=_("owner"))
+    def owner_shown(self, item):
+        if item.owner_id is None:
+            return "—"
+        return str(item.owner) if item.owner_visible else _("Identity protected")
 
 
 @admin.register(TrackOneBriefing)

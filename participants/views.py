@@ -87,6 +87,8 @@ def participant_update(request, pk):
     participant = selectors.participant_get_for(request.user, pk)
     _require_organisation_member(request.user)
     _require_identity(participant)
+    if request.method != "POST":
+        record_read(user=request.user, record=participant, path=request.path)  # the form shows all of it
     form = ParticipantForm(request.POST or None, instance=participant, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
