@@ -5,6 +5,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.urls import reverse
 
@@ -24,9 +25,7 @@ OUR_APPS = {"core", "accounts", "participants", "dialogues", "facilitators"}
 
 def our_model_admins():
     return [
-        (model, model_admin)
-        for model, model_admin in admin.site._registry.items()
-        if model._meta.app_label in OUR_APPS
+        (model, model_admin) for model, model_admin in admin.site._registry.items() if model._meta.app_label in OUR_APPS
     ]
 
 
@@ -68,7 +67,13 @@ def seed_one_of_everything(user):
     participant.consents.create(kind="data_processing")
     f.VettingCaseFactory(participant=participant)
     f.SanctionsHitFactory(participant=participant)
-    AccessLog.objects.create(user=user, action="view", content_type_id=1, object_id=1, level=Level.CONFIDENTIAL)
+    AccessLog.objects.create(
+        user=user,
+        action="view",
+        content_type=ContentType.objects.get_for_model(Initiative),
+        object_id=1,
+        level=Level.CONFIDENTIAL,
+    )
 
 
 def test_every_admin_page_opens_for_an_admin(client, admin_user):
@@ -156,8 +161,11 @@ def test_adding_an_initiative_puts_its_creator_on_the_team_as_lead(client, admin
             "phase": "exploratory",
             "objectives": "",
             "level": Level.CONFIDENTIAL,
-            **{f"{prefix}-{key}": value for prefix in ("team_memberships", "parties", "fundings")
-               for key, value in {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0}.items()},
+            **{
+                f"{prefix}-{key}": value
+                for prefix in ("team_memberships", "parties", "fundings")
+                for key, value in {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0}.items()
+            },
         },
     )
     assert response.status_code == 302, response.content
@@ -234,7 +242,11 @@ def test_the_participant_admin_form_gives_a_clear_error_for_a_duplicate_email(cl
 
 def test_the_access_log_admin_is_read_only(client, admin_user):
     entry = AccessLog.objects.create(
-        user=admin_user, action="view", content_type_id=1, object_id=1, level=Level.CONFIDENTIAL
+        user=admin_user,
+        action="view",
+        content_type=ContentType.objects.get_for_model(Initiative),
+        object_id=1,
+        level=Level.CONFIDENTIAL,
     )
     client.force_login(admin_user)
     assert client.get(admin_url(AccessLog, "add")).status_code == 403
