@@ -69,7 +69,9 @@ class UserChoiceField(forms.ModelChoiceField):
 
 
 class InitiativeFilterForm(StyledFormMixin, forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=100, help_text=_("Title, codename or conflict.")
+    )
     phase = forms.ChoiceField(
         label=_("Phase"), required=False, choices=[("", _("All phases"))] + Initiative.Phase.choices
     )
