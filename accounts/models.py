@@ -30,7 +30,12 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         fields.setdefault("clearance", Level.CONFIDENTIAL)
         fields["is_staff"] = True
         fields["is_superuser"] = True
-        return self._create_user(email, password, **fields)
+        user = self._create_user(email, password, **fields)
+        # The operator typed this address at the server: it needs no confirmation mail to sign in.
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"primary": True, "verified": True})
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -184,7 +184,9 @@ class Participant(models.Model):
 
     @property
     def effective_level(self):
-        return self.level
+        """For the access log: a high-risk person's record is read at CONFIDENTIAL at least, since it
+        may show the identity that is protected at that level."""
+        return max(self.level, Level.CONFIDENTIAL) if self.is_high_risk else self.level
 
 
 class ConsentRecord(models.Model):

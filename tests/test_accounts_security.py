@@ -210,3 +210,13 @@ def test_nothing_is_loaded_from_another_host(client, staff):
     client.force_login(staff)
     html = client.get("/").content.decode()
     assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def test_the_first_admin_created_at_the_console_can_sign_in_at_once(client):
+    from accounts.models import User
+
+    User.objects.create_superuser("first@parley.test", f.PASSWORD, full_name="First Admin")
+    response = client.post(reverse("account_login"), {"login": "first@parley.test", "password": f.PASSWORD})
+    assert response.status_code == 302
+    # Signed in, and sent to set up the second factor that admins must use.
+    assert client.get("/").url == reverse("mfa_activate_totp")

@@ -66,3 +66,21 @@ def test_downloading_a_document_is_logged_as_a_download(client, make_user):
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert AccessLog.objects.get().action == AccessLog.Action.DOWNLOAD
+
+
+def test_reading_a_high_risk_person_is_logged_even_when_the_record_is_internal(client, make_user):
+    from core.levels import Role
+
+    admin = make_user(Role.ADMIN, Level.CONFIDENTIAL, is_staff=True)
+    person = f.ParticipantFactory(level=Level.INTERNAL, risk_level=3, codename="KESTREL")
+    client.force_login(admin)
+    assert client.get(person.get_absolute_url()).status_code == 200
+    entry = AccessLog.objects.get()
+    assert (entry.object_id, entry.level) == (person.pk, Level.CONFIDENTIAL)
+
+
+def test_reading_an_ordinary_internal_participant_is_not_logged(client, staff):
+    person = f.ParticipantFactory(level=Level.INTERNAL)
+    client.force_login(staff)
+    assert client.get(person.get_absolute_url()).status_code == 200
+    assert not AccessLog.objects.exists()
