@@ -1,10 +1,12 @@
 """Settings shared by every environment. Everything configurable comes from the environment."""
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -156,6 +158,18 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# Behind a proxy, the client's address comes from what our proxies wrote (accounts/client_ip.py):
+# the networks they connect from, how many of them append to X-Forwarded-For, or the header one sets.
+PARLEY_TRUSTED_PROXIES = env_list("PARLEY_TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
+PARLEY_TRUSTED_PROXY_COUNT = int(env("PARLEY_TRUSTED_PROXY_COUNT", "0"))
+PARLEY_CLIENT_IP_HEADER = env("PARLEY_CLIENT_IP_HEADER", "")
+for _network in PARLEY_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"PARLEY_TRUSTED_PROXIES: {_network!r} is not an address or network.") from _error
+if PARLEY_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("PARLEY_TRUSTED_PROXY_COUNT must be 0 or more.")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Parley"
 
