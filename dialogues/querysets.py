@@ -50,10 +50,11 @@ class InitiativeQuerySet(models.QuerySet):
         return self.filter(initiative_rule(user))
 
     def observed_by(self, user):
-        """Initiatives an observer may see aggregate numbers of."""
+        """Initiatives an observer may see aggregate numbers of: attached to them as observer, and no
+        higher than their clearance (being attached does not open a level they are not cleared for)."""
         if not (user.is_authenticated and user.is_active and user.role == Role.OBSERVER):
             return self.none()
-        return self.filter(observers=user)
+        return self.filter(observers=user, level__lte=user.clearance)
 
 
 class InitiativeChildQuerySet(models.QuerySet):

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.figures import breakdown
 from core.levels import Level, Role
 from core.visibility import is_admin, is_organisation_member, is_reader
 from facilitators.models import Assignment, OutcomeReport
@@ -352,36 +353,60 @@ def documents_of_attendee(user):
     return list(documents_for(user).select_related("workshop").order_by("title", "pk"))
 
 
-def initiative_aggregates_for_observer(user):
-    """Numbers only, for the initiatives the user observes: never a name, never a record.
+def initiative_figures_for_observer(user):
+    """Numbers only, for the initiatives the user observes and is cleared for: never a name, never a record.
 
-    Per initiative: workshops, invitations by status, accepted participants by party and by gender.
-    Four queries whatever the number of initiatives.
+    Per initiative, over its workshops within the observer's clearance:
+
+    - workshops;
+    - invitations sent (every status but draft: a draft is the team's plan), by status;
+    - accepted places (invitations accepted or attended: one per person and workshop), by party
+      (every party of the initiative, by name) and by gender.
+
+    Each breakdown adds up to its total, and small cells are masked (``core.figures``). Five queries
+    whatever the number of initiatives.
     """
-    observed = Initiative.objects.observed_by(user)
-    initiatives = list(observed.annotate(workshop_count=Count("workshops", distinct=True)).order_by("title", "pk"))
-    invitations = Invitation.objects.filter(workshop__initiative__in=[i.pk for i in initiatives]).order_by()
-    accepted = invitations.filter(status__in=ACCEPTED)
-    by_status = invitations.values_list("workshop__initiative_id", "status").annotate(n=Count("pk"))
-    by_party = accepted.values_list("workshop__initiative_id", "party__name").annotate(
-        n=Count("participant", distinct=True)
+    within_clearance = Workshop.objects.filter(level__lte=user.clearance)
+    initiatives = list(
+        Initiative.objects.observed_by(user)
+        .annotate(workshop_count=count_of(within_clearance, "initiative"))
+        .order_by("codename", "pk")
     )
-    by_gender = accepted.values_list("workshop__initiative_id", "participant__gender").annotate(
-        n=Count("participant", distinct=True)
+    ids = [initiative.pk for initiative in initiatives]
+    sent = (
+        Invitation.objects.filter(workshop__in=within_clearance.filter(initiative_id__in=ids))
+        .exclude(status=Invitation.Status.DRAFT)
+        .order_by()
     )
-    status_labels = dict(Invitation.Status.choices)
-    gender_labels = dict(Participant.Gender.choices)
-    rows = {i.pk: {"initiative": i, "by_status": [], "by_party": [], "by_gender": []} for i in initiatives}
-    for initiative_id, status, n in by_status:
-        rows[initiative_id]["by_status"].append((status_labels.get(status, status), n))
-    for initiative_id, party, n in by_party:
-        rows[initiative_id]["by_party"].append((party, n))
-    for initiative_id, gender, n in by_gender:
-        rows[initiative_id]["by_gender"].append((gender_labels.get(gender) or _("Not stated"), n))
+    accepted = sent.filter(status__in=ACCEPTED)
+    rows = {
+        initiative.pk: {"initiative": initiative, "by_status": {}, "by_party": {}, "by_gender": {}}
+        for initiative in initiatives
+    }
+    for initiative_id, name in Party.objects.filter(initiative_id__in=ids).values_list("initiative_id", "name"):
+        rows[initiative_id]["by_party"][name] = 0
+    for initiative_id, status, n in sent.values_list("workshop__initiative_id", "status").annotate(n=Count("pk")):
+        rows[initiative_id]["by_status"][status] = n
+    for initiative_id, party, n in accepted.values_list("workshop__initiative_id", "party__name").annotate(
+        n=Count("pk")
+    ):
+        rows[initiative_id]["by_party"][party] = n
+    for initiative_id, gender, n in accepted.values_list("workshop__initiative_id", "participant__gender").annotate(
+        n=Count("pk")
+    ):
+        rows[initiative_id]["by_gender"][gender] = n
+    statuses = [(value, label) for value, label in Invitation.Status.choices if value != Invitation.Status.DRAFT]
+    genders = [*Participant.Gender.choices, ("", _("Not stated"))]
+    figures = []
     for row in rows.values():
-        for key in ("by_status", "by_party", "by_gender"):
-            row[key].sort(key=lambda pair: str(pair[0]))
-    return list(rows.values())
+        by_status = [(str(label), row["by_status"][value]) for value, label in statuses if value in row["by_status"]]
+        by_gender = [(str(label), row["by_gender"][value]) for value, label in genders if value in row["by_gender"]]
+        figure = {"initiative": row["initiative"], "workshops": row["initiative"].workshop_count}
+        figure["by_status"], figure["sent_total"] = breakdown(by_status)
+        figure["by_party"], figure["accepted_total"] = breakdown(sorted(row["by_party"].items()))
+        figure["by_gender"], _total = breakdown(by_gender)
+        figures.append(figure)
+    return figures
 
 
 def dashboard_for(user):
@@ -389,7 +414,7 @@ def dashboard_for(user):
     role = user.role
     context = {"role": role}
     if role == Role.OBSERVER:
-        context["observed"] = initiative_aggregates_for_observer(user)
+        context["observed"] = initiative_figures_for_observer(user)
         return context
     if is_admin(user):
         context["vetting_queue"] = participants_awaiting_vetting(user)

@@ -230,3 +230,24 @@ def test_observers_see_aggregates_and_never_a_name(client, world):
         assert f"Person-{level.name.lower()}" not in page
         assert world.people[level].email not in page
     assert "Self Participant" not in page
+
+
+# Pages that show observers aggregate figures (labelled by codename and party names).
+OBSERVER_FIGURE_PAGES = ["dialogues:dashboard"]
+
+
+@pytest.mark.parametrize("clearance", [Level.INTERNAL, Level.CONFIDENTIAL])
+def test_observers_see_figures_only_of_initiatives_within_their_clearance(client, world, clearance):
+    observer = f.UserFactory(role=Role.OBSERVER, clearance=clearance)
+    for level, initiative in world.initiatives.items():
+        initiative.observers.add(observer)
+        f.PartyFactory(initiative=initiative, name=f"Delegation-{level.name.lower()}")
+    client.force_login(observer)
+    for name in OBSERVER_FIGURE_PAGES:
+        page = client.get(reverse(name)).content.decode()
+        for level in Level:
+            within = level <= clearance
+            assert (f"CODE-{level.name.lower()}" in page) is within, (name, level)
+            assert (f"Delegation-{level.name.lower()}" in page) is within, (name, level)
+            assert f"Initiative-{level.name.lower()}" not in page
+            assert f"Workshop-{level.name.lower()}" not in page

@@ -80,7 +80,7 @@ PAGES = [
     ("dashboard", "admin", lambda s: reverse("dialogues:dashboard"), 11),
     ("dashboard", "facilitator_user", lambda s: reverse("dialogues:dashboard"), 6),
     ("dashboard", "participant_user", lambda s: reverse("dialogues:dashboard"), 4),
-    ("dashboard", "observer", lambda s: reverse("dialogues:dashboard"), 6),
+    ("dashboard", "observer", lambda s: reverse("dialogues:dashboard"), 7),
     ("initiative list", "lead", lambda s: reverse("dialogues:initiative-list"), 5),
     ("initiative detail", "lead", lambda s: s.initiative.get_absolute_url(), 11),
     # Edit pages of CONFIDENTIAL records write their access-log row (+1).

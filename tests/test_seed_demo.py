@@ -181,9 +181,12 @@ def test_the_facilitator_is_assigned_to_two_regional_workshops(demo):
     assert all(a.workshop.initiative.codename == "MERIDIAN" for a in assignments)
 
 
-def test_the_observer_follows_the_regional_and_civil_society_initiatives(demo):
-    observed = Initiative.objects.observed_by(user("observer@parley.test"))
-    assert set(observed.values_list("codename", flat=True)) == {"MERIDIAN", "TAPESTRY"}
+def test_the_observer_follows_the_initiatives_within_its_clearance(demo):
+    observer = user("observer@parley.test")
+    # Attached to the CONFIDENTIAL regional dialogue too, but cleared INTERNAL: it sees the civil-society one.
+    assert set(observer.observed_initiatives.values_list("codename", flat=True)) == {"MERIDIAN", "TAPESTRY"}
+    observed = Initiative.objects.observed_by(observer)
+    assert set(observed.values_list("codename", flat=True)) == {"TAPESTRY"}
 
 
 def test_organisations_vetting_and_sanctions_cover_their_cases(demo):
