@@ -329,14 +329,46 @@ class WorkshopForm(StyledFormMixin, forms.ModelForm):
         self.user = user
         super().__init__(*args, **kwargs)
         limit_level_choices(self.fields["level"], self.user)
+        self.fields["status"].choices = self.instance.status_choices()
         self.fields["capacity"].error_messages["min_value"] = _("Capacity cannot be negative.")
+        self.accepted_count = selectors.workshop_accepted_count(self.instance) if self.instance.pk else 0
+        if self.is_bound and self._capacity_posted_below(self.accepted_count):
+            # Only when it matters: saving a capacity below those who accepted takes a deliberate tick.
+            self.fields["keep_capacity"] = forms.BooleanField(
+                label=_("Keep this capacity although more people have accepted"),
+                required=False,
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            )
         if self.instance.pk:
             zone = self.instance.zone
             self.initial["starts_at"] = as_venue_wall_clock(self.instance.starts_at, zone)
             self.initial["ends_at"] = as_venue_wall_clock(self.instance.ends_at, zone)
 
+    def workshop_fields(self):
+        """The cleaned values of the workshop's own fields, as keyword arguments for the services."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+    def _capacity_posted_below(self, accepted):
+        try:
+            return int(self.data.get(self.add_prefix("capacity"), "")) < accepted
+        except (TypeError, ValueError, OverflowError):
+            return False
+
     def clean(self):
         cleaned = super().clean()
+        capacity = cleaned.get("capacity")
+        if capacity is not None and capacity < self.accepted_count and not cleaned.get("keep_capacity"):
+            self.add_error(
+                "capacity",
+                ValidationError(
+                    _(
+                        "%(accepted)s people have accepted already, more than a capacity of %(capacity)s. "
+                        "Raise the capacity, or tick the box below to keep it."
+                    ),
+                    code="below_accepted",
+                    params={"accepted": self.accepted_count, "capacity": capacity},
+                ),
+            )
         zone_name = cleaned.get("time_zone")
         if zone_name:
             zone = zoneinfo.ZoneInfo(zone_name)

@@ -6,6 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -182,6 +183,10 @@ class Workshop(models.Model):
         HELD = "held", _("Held")
         CANCELLED = "cancelled", _("Cancelled")
 
+    # A workshop moves freely between its open statuses; it is marked held once it has started, and
+    # cancelled from any open status. Held and cancelled are final.
+    OPEN_STATUSES = (Status.PLANNED, Status.INVITING, Status.CONFIRMED)
+
     initiative = models.ForeignKey(Initiative, on_delete=models.PROTECT, related_name="workshops")
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.WORKSHOP)
@@ -229,11 +234,58 @@ class Workshop(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.stored_status = self.status
+
     def get_absolute_url(self):
         return reverse("dialogues:workshop-detail", args=[self.pk])
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        workshop = super().from_db(db, field_names, values)
+        if "status" in workshop.__dict__:
+            workshop.stored_status = workshop.status  # what a status change starts from
+        return workshop
+
+    def status_choices(self):
+        """The statuses this workshop may be given: its stored one and those it may move to.
+
+        Held is offered to open workshops; whether it has started yet is checked by ``clean``.
+        A saved workshop whose status was not loaded is offered every status (nothing to compare with).
+        """
+        if self.pk and not hasattr(self, "stored_status"):
+            return list(self.Status.choices)
+        stored = self.stored_status if self.pk else None
+        if stored not in (None, *self.OPEN_STATUSES):
+            allowed = {stored}
+        else:
+            allowed = {*self.OPEN_STATUSES, self.Status.HELD}
+            if stored is not None:
+                allowed.add(self.Status.CANCELLED)
+        return [(value, label) for value, label in self.Status.choices if value in allowed]
+
+    def status_change_error(self, now=None):
+        """Why the workshop may not move from its stored status to ``status``; ``None`` if it may."""
+        stored = getattr(self, "stored_status", None) if self.pk else None
+        if self.status == stored or (self.pk and not hasattr(self, "stored_status")):
+            return None
+        if self.status not in dict(self.status_choices()):
+            if stored is None:
+                return _("A new workshop is planned, inviting or confirmed (or held, if it has already started).")
+            return _("A workshop that is %(stored)s cannot become %(status)s.") % {
+                "stored": self.Status(stored).label.lower(),
+                "status": self.Status(self.status).label.lower(),
+            }
+        if self.status == self.Status.HELD and self.starts_at and self.starts_at > (now or timezone.now()):
+            return _("A workshop can be marked held only once it has started.")
+        return None
+
     def clean(self):
         errors = {}
+        status_error = self.status_change_error() if self.status in self.Status.values else None
+        if status_error:
+            errors["status"] = status_error
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = _("The workshop must end after it starts.")
         if self.initiative_id and self.level is not None and self.level < self.initiative.level:

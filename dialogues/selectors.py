@@ -210,6 +210,11 @@ def workshop_get_for(user, pk):
     return get_object_or_404(workshops, pk=pk)
 
 
+def workshop_accepted_count(workshop):
+    """How many invitees have accepted (or attended): what the workshop's capacity must hold."""
+    return Invitation.objects.filter(workshop=workshop, status__in=ACCEPTED).count()
+
+
 def delegation_balance(invitations):
     """Per party (delegation): invited, accepted, awaiting reply, declined. From already loaded invitations."""
     balance = {}

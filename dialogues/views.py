@@ -135,13 +135,17 @@ def workshop_detail(request, pk):
     workshop = selectors.workshop_get_for(request.user, pk)
     record_read(user=request.user, record=workshop, path=request.path)
     invitations = list(workshop.invitations.all())
+    balance = selectors.delegation_balance(invitations)
+    accepted = sum(row["accepted"] for row in balance)
     return render(
         request,
         "dialogues/workshop_detail.html",
         {
             "workshop": workshop,
             "invitations": invitations,
-            "balance": selectors.delegation_balance(invitations),
+            "balance": balance,
+            "accepted_count": accepted,
+            "over_capacity": accepted > workshop.capacity,
             "languages": selectors.language_names(workshop.languages),
             "can_manage": selectors.workshop_can_manage(request.user, workshop),
         },
@@ -156,7 +160,7 @@ def _workshop_form_page(request, *, workshop, initiative, save):
         sessions = agenda_formset(request.POST, workshop=workshop, **form.session_kwargs())
         if form.is_valid() and sessions.is_valid():
             try:
-                saved = save(form.cleaned_data, sessions)
+                saved = save(form.workshop_fields(), sessions)
             except ValidationError as error:
                 form.add_error(None, error)
             else:

@@ -89,7 +89,7 @@ PAGES = [
     ("workshop list", "facilitator_user", lambda s: reverse("dialogues:workshop-list"), 5),
     ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 11),
     ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 10),
-    ("workshop edit", "lead", lambda s: reverse("dialogues:workshop-update", args=[s.workshop.pk]), 7),
+    ("workshop edit", "lead", lambda s: reverse("dialogues:workshop-update", args=[s.workshop.pk]), 8),
     ("participant list", "lead", lambda s: reverse("participants:participant-list"), 6),
     ("participant list", "admin", lambda s: reverse("participants:participant-list"), 6),
     ("participant detail", "lead", lambda s: s.person.get_absolute_url(), 6),
