@@ -7,4 +7,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from django.core import checks
+
         from . import receivers  # noqa: F401
+        from .admin import check_no_credential_model_in_admin, withdraw_credential_models
+
+        # Every app's admin module has been loaded by now (django.contrib.admin comes first in
+        # INSTALLED_APPS and discovers them in its own ready()); the check catches any later registration.
+        withdraw_credential_models()
+        checks.register(check_no_credential_model_in_admin, checks.Tags.admin)

@@ -1,9 +1,26 @@
-"""The Django admin's form for adding an account: no password; its owner sets one from an invitation."""
+"""Forms for accounts: the Django admin's and those of Parley's account pages.
 
+An account is created with no password (its owner sets one from an invitation), and no form ever
+edits someone's sign-in e-mail address or password.
+"""
+
+from allauth.account.models import EmailAddress
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import StyledFormMixin
+from core.levels import Level, Role
+
 from .models import User
+
+
+def clean_new_address(email):
+    """The address of a new account: not already an account's sign-in address or any of its addresses."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists() or EmailAddress.objects.filter(email__iexact=email).exists():
+        raise forms.ValidationError(_("An account with this e-mail address already exists."), code="duplicate_email")
+    return email
 
 
 class UserAddForm(forms.ModelForm):
@@ -19,9 +36,106 @@ class UserAddForm(forms.ModelForm):
         fields = ("email", "full_name", "role", "clearance", "preferred_language", "is_staff")
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("An account with this e-mail address already exists."), code="duplicate_email"
-            )
-        return email
+        return clean_new_address(self.cleaned_data["email"])
+
+
+class UserChangeForm(forms.ModelForm):
+    """The Django admin's form for changing an account. Its fields are what ``UserAdmin`` allows; the
+    e-mail address and the password are never among them (they are the owner's)."""
+
+    class Meta:
+        model = User
+        fields = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        keep_current_clearance(self.fields.get("clearance"), self.instance.clearance)
+
+
+def keep_current_clearance(field, current):
+    """Offer the account's current clearance even when it is above the editor's own.
+
+    The choices stop at the editor's clearance; without its current value a select would show, and
+    submit, the first choice, lowering the clearance of an account whose name was all that changed.
+    Keeping a clearance is not raising it.
+    """
+    if field is None or current in {value for value, _label in field.choices}:
+        return
+    field.choices = [*field.choices, (current, Level(current).label)]
+
+
+# --- Parley's own account pages (accounts/views.py)
+
+
+def _blank(label):
+    return [("", label)]
+
+
+def level_choices_up_to(clearance):
+    return [(value, label) for value, label in Level.choices if value <= clearance]
+
+
+class AccountFilterForm(StyledFormMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, help_text=_("Name or e-mail address"))
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=_blank(_("Any role")) + Role.choices)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), ("active", _("Active")), ("inactive", _("Deactivated"))],
+    )
+
+    def filters(self):
+        self.is_valid()
+        data = self.cleaned_data
+        status = data.get("status") or ""
+        return {
+            "search": (data.get("q") or "").strip(),
+            "role": data.get("role") or "",
+            "active": {"active": True, "inactive": False}.get(status),
+        }
+
+
+class AccountCreateForm(StyledFormMixin, forms.Form):
+    """A new account has no password: its owner chooses one from the e-mailed invitation."""
+
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)
+    clearance = forms.TypedChoiceField(label=_("Clearance"), coerce=int, initial=Level.INTERNAL)
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE
+    )
+    send_invitation = forms.BooleanField(
+        label=_("Send a set-password invitation now"),
+        required=False,
+        initial=True,
+        help_text=_("E-mails the new user a link to choose their password. You can also send it later."),
+    )
+
+    def __init__(self, *args, by, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clearance"].choices = level_choices_up_to(by.clearance)
+
+    def clean_email(self):
+        return clean_new_address(self.cleaned_data["email"])
+
+
+class AccountAccessForm(StyledFormMixin, forms.Form):
+    """Role and clearance of an account; the clearance never above the editor's own."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    clearance = forms.TypedChoiceField(label=_("Clearance"), coerce=int)
+
+    def __init__(self, *args, by, account, **kwargs):
+        kwargs.setdefault("initial", {"role": account.role, "clearance": account.clearance})
+        super().__init__(*args, **kwargs)
+        self.fields["clearance"].choices = level_choices_up_to(by.clearance)
+        keep_current_clearance(self.fields["clearance"], account.clearance)
+
+
+class AccountStatusForm(forms.Form):
+    """The status asked for, explicitly: submitting twice does not undo the first."""
+
+    active = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1", widget=forms.HiddenInput
+    )

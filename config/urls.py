@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", include("core.urls")),
+    # Admins' account pages; allauth's own sign-in pages are under accounts/.
+    path("user-accounts/", include("accounts.urls")),
     path("participants/", include("participants.urls")),
     path("", include("dialogues.urls")),
 ]

@@ -10,27 +10,86 @@
 - level choices never exceed the admin's clearance;
 - only users with role *admin* (and Django's ``is_staff``) get in at all;
 - delete confirmations name records by type and number, never by title;
-- opening the change page of a CONFIDENTIAL or higher record is logged, like its page on the site.
+- opening the change page of a CONFIDENTIAL or higher record is logged, like its page on the site;
+- no query-string lookup reaches a credential (a password hash, a second factor, an e-mail address
+  record, a session): ``touches_credentials``. The models that hold them are not in the admin at all
+  (``accounts.admin.withdraw_credential_models``).
 """
 
-from django.contrib import admin
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import NestedObjects
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import router
-from django.db.models import Q
-from django.http import Http404
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
+from django.db import IntegrityError, router
+from django.db.models import JSONField, Q
+from django.db.models.constants import LOOKUP_SEP
+from django.http import Http404, HttpResponseRedirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .audit import record_read
+from .fields import StorableJSONField
+from .forms import CheckedInlineFormSet
 from .levels import Level
 from .models import AccessLog
 from .visibility import is_admin
 
 LEVEL_FIELD_NAMES = ("level", "clearance")
+
+# Where credentials live: allauth's e-mail addresses (a verified address is a way into an account) and
+# authenticators (TOTP secrets, recovery codes), Django's sessions; and the password hash on the user.
+CREDENTIAL_APP_LABELS = frozenset({"account", "mfa", "sessions", "usersessions", "socialaccount", "idp_oidc"})
+CREDENTIAL_FIELD_NAMES = frozenset({"password", "session_key", "session_data"})
+
+
+def is_credential_model(model):
+    return model is not None and model._meta.app_label in CREDENTIAL_APP_LABELS
+
+
+def touches_credentials(model, path):
+    """Whether the lookup ``path`` (``user__password__startswith``) on ``model`` reaches a credential.
+
+    Such a filter answers yes or no about a secret, so a page of results discloses it a character at a
+    time. A credential field's name anywhere in the path is refused outright; otherwise the path is
+    followed until a name does not resolve (the rest is a lookup or a transform).
+    """
+    parts = path.split(LOOKUP_SEP)
+    if is_credential_model(model) or CREDENTIAL_FIELD_NAMES.intersection(parts):
+        return True
+    opts = model._meta
+    for part in parts:
+        try:
+            field = opts.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if is_credential_model(field.related_model):
+            return True
+        if not field.is_relation or field.related_model is None:
+            return False
+        opts = field.related_model._meta
+    return False
+
+
+# The most rows an inline offers to add (rows already stored are always shown and saved back).
+INLINE_MAX_ROWS = 50
+
+
+def date_drilldown_fits_calendar(params, field):
+    """Whether the admin's drill-down by date on ``field`` stays on the calendar.
+
+    Django bounds the year asked for by the first day of the next year (or month, or day), which
+    after year 9998 does not exist: such a year is refused like any wrong lookup.
+    """
+    year = params.get(f"{field}__year")
+    try:
+        return year is None or int(year) < dt.MAXYEAR
+    except ValueError:
+        return True  # not a year at all: Django refuses it itself
 
 
 def has_visible_to(model):
@@ -90,6 +149,9 @@ class ScopedAdminMixin:
     visible_through = None
     # Set to False only for a model that holds no confidential record.
     scoped = True
+    # Inlines: a bounded number of rows, and counts in the POST that cannot make a server error.
+    max_num = INLINE_MAX_ROWS
+    formset = CheckedInlineFormSet
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -116,6 +178,12 @@ class ScopedAdminMixin:
             kwargs["queryset"] = visible_queryset(db_field.related_model, request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Raw JSON in the admin: refused where the database would answer with a server error.
+        if type(db_field) is JSONField:
+            kwargs.setdefault("form_class", StorableJSONField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name in LEVEL_FIELD_NAMES and "choices" not in kwargs:
             kwargs["choices"] = level_choices_for(request.user)
@@ -131,6 +199,12 @@ class ScopedAdminMixin:
                     item = (item, VisibleRelatedFieldListFilter)
             filters.append(item)
         return filters
+
+    def lookup_allowed(self, lookup, value, request=None):
+        """No filter in the query string reaches a credential (``?password__startswith=…`` answers 400)."""
+        if touches_credentials(self.model, lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     # --- who gets in
 
@@ -148,6 +222,29 @@ class ScopedAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return may_use_admin(request.user)
+
+    # --- bad input: a clear answer, never a server error
+
+    def get_changelist_instance(self, request):
+        if self.date_hierarchy and not date_drilldown_fits_calendar(request.GET, self.date_hierarchy):
+            raise IncorrectLookupParameters  # the change list answers with its "?e=1" page
+        return super().get_changelist_instance(request)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A clash the forms could not see (rows trading unique values, a row saved by someone else in
+        the meantime) undoes the whole save and says so, instead of a server error."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            self.message_user(
+                request,
+                _(
+                    "Nothing was saved: two rows would have had the same details (a name, a number or a "
+                    "person that must be unique). Check the rows and save again."
+                ),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
     # --- reads are logged as on the site's detail pages
 
@@ -206,12 +303,12 @@ class ReadOnlyAdminMixin:
 class AccessLogAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Who read is named only where the admin may see that account (a participant's is their identity)."""
 
-    list_display = ("at", "reader", "user_email", "action", "record_type", "object_id", "level", "path")
+    list_display = ("at", "reader", "user_email", "action", "change", "record_type", "object_id", "level", "path")
     list_filter = ("action", "level", "content_type", "at")
     list_select_related = ("user", "content_type")
     search_fields = ("path",)  # and the reader's name and e-mail where shown: get_search_results
     date_hierarchy = "at"
-    fields = ("at", "reader", "action", "content_type", "object_id", "level", "path")
+    fields = ("at", "reader", "action", "detail", "content_type", "object_id", "level", "path")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -234,6 +331,10 @@ class AccessLogAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("e-mail address"), ordering="user__email")
     def user_email(self, entry):
         return entry.user.email if entry.reader_shown else "—"
+
+    @admin.display(description=_("detail"))
+    def change(self, entry):
+        return entry.detail_display
 
     @admin.display(description=_("record type"), ordering="content_type__model")
     def record_type(self, entry):

@@ -1,4 +1,5 @@
-"""Writing the access log. Every read of a CONFIDENTIAL or higher record goes through here."""
+"""Writing the access log. Every read of a CONFIDENTIAL or higher record, and every change an admin
+makes to an account, goes through here."""
 
 from django.contrib.contenttypes.models import ContentType
 
@@ -21,4 +22,21 @@ def record_read(*, user, record, action=AccessLog.Action.VIEW, path=""):
         object_id=record.pk,
         level=level,
         path=path[:300],
+    )
+
+
+def record_account_change(*, by, account, action, detail="", path=""):
+    """Log one change ``by`` made to ``account`` (an ``AccessLog.Action`` of the account kind).
+
+    ``detail`` says what changed in codes ("staff → admin"); it never holds a secret, a link or a name.
+    Account rows are INTERNAL: the access log is for admins only anyway.
+    """
+    return AccessLog.objects.create(
+        user=by,
+        action=action,
+        content_type=ContentType.objects.get_for_model(account),
+        object_id=account.pk,
+        level=Level.INTERNAL,
+        path=path[:300],
+        detail=detail[:200],
     )

@@ -1,11 +1,21 @@
+import re
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .levels import Level, level_check
+from .levels import Level, Role, level_check
 from .visibility import is_admin
+
+DETAIL_ARROW = " → "
+DETAIL_SEPARATORS = re.compile(f"({DETAIL_ARROW}|, )")
+SECOND_FACTOR_LABELS = {
+    "totp": _("authenticator app"),
+    "recovery_codes": _("recovery codes"),
+    "webauthn": _("security key"),
+}
 
 
 class AccessLogQuerySet(models.QuerySet):
@@ -21,12 +31,22 @@ class AccessLogQuerySet(models.QuerySet):
 
 
 class AccessLog(models.Model):
-    """One row per read of a CONFIDENTIAL or higher record: who, what, when, how."""
+    """One row per read of a CONFIDENTIAL or higher record, and one per change an admin makes to an
+    account (the record is then the account, at INTERNAL): who, what, when, how."""
 
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")
         EXPORT = "export", _("Exported")
         DOWNLOAD = "download", _("Downloaded")
+        # Changes to accounts (DESIGN: "Accounts: nobody acts as someone else").
+        ACCOUNT_CREATED = "account_created", _("Account created")
+        ACCOUNT_UPDATED = "account_updated", _("Account details changed")
+        ACCOUNT_DEACTIVATED = "account_deactivated", _("Account deactivated")
+        ACCOUNT_REACTIVATED = "account_reactivated", _("Account reactivated")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        CLEARANCE_CHANGED = "clearance_changed", _("Clearance changed")
+        MFA_RESET = "mfa_reset", _("Second factor reset")
+        INVITATION_SENT = "invitation_sent", _("Set-password invitation sent")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -35,13 +55,15 @@ class AccessLog(models.Model):
         verbose_name=_("user"),
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
     content_type = models.ForeignKey(
         ContentType, on_delete=models.PROTECT, verbose_name=_("record type")
     )
     object_id = models.PositiveBigIntegerField(_("record id"))
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     path = models.CharField(_("path"), max_length=300, blank=True)
+    # What changed, for account changes: codes only ("staff → admin", "20 → 30"), never a secret or a name.
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
 
     objects = AccessLogQuerySet.as_manager()
 
@@ -59,3 +81,17 @@ class AccessLog(models.Model):
     def __str__(self):
         # Type and number only: the log must not itself disclose titles or names.
         return f"{self.user_id} {self.action} {self.content_type_id}#{self.object_id} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def detail_display(self):
+        """``detail`` in the reader's language: the codes it holds (roles, levels, account fields,
+        kinds of second factor) by their labels; "20 → 30" reads "Internal → Confidential"."""
+        if not self.detail or self.action in (self.Action.VIEW, self.Action.EXPORT, self.Action.DOWNLOAD):
+            return self.detail
+        labels = {
+            **dict(Role.choices),
+            **{str(value): label for value, label in Level.choices},
+            **{field.name: field.verbose_name for field in get_user_model()._meta.concrete_fields},
+            **SECOND_FACTOR_LABELS,
+        }
+        return "".join(str(labels.get(part, part)) for part in DETAIL_SEPARATORS.split(self.detail))

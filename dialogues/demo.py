@@ -82,11 +82,18 @@ FACILITATOR = "facilitator@parley.test"
 PARTICIPANT = "participant@parley.test"
 OBSERVER = "observer@parley.test"
 
-# Fixed, printed TOTP secrets (base32) for the accounts that must sign in with a second factor.
+# Fixed, printed TOTP secrets (base32) for the accounts that must sign in with a second factor:
+# 160 bits each (32 base32 characters), as RFC 4226 recommends; TOTP libraries refuse fewer than 112.
+# The admin is a plain admin with access to the Django admin site, not a superuser (DESIGN: superusers
+# are the operators' break-glass accounts).
 USERS = (
-    DemoUser(ADMIN, "Ingrid Solvang", Role.ADMIN, Level.STRICTLY_CONFIDENTIAL, True, "PARLEYDEMOADMIN2"),
+    DemoUser(
+        ADMIN, "Ingrid Solvang", Role.ADMIN, Level.STRICTLY_CONFIDENTIAL, True, "PARLEYDEMOADMINTWOFACTORSECRET22"
+    ),
     DemoUser(STAFF, "Tomás Ferreira", Role.STAFF, Level.INTERNAL),
-    DemoUser(LEAD, "Miriam Achterberg", Role.STAFF, Level.STRICTLY_CONFIDENTIAL, False, "PARLEYDEMOLEAD22"),
+    DemoUser(
+        LEAD, "Miriam Achterberg", Role.STAFF, Level.STRICTLY_CONFIDENTIAL, False, "PARLEYDEMOLEADTWOFACTORSECRET222"
+    ),
     DemoUser(FACILITATOR, "Jean-Baptiste Ndiaye", Role.FACILITATOR, Level.CONFIDENTIAL),
     DemoUser(PARTICIPANT, "Nadia Karam", Role.PARTICIPANT, Level.CONFIDENTIAL),
     DemoUser(OBSERVER, "Henrik Aalto", Role.OBSERVER, Level.INTERNAL),
@@ -402,6 +409,22 @@ def demo_password_hash():
     return make_password(DEMO_PASSWORD)
 
 
+# What older versions of the demo wrote and this one corrects once: 80-bit TOTP secrets, and a demo
+# admin that was a superuser.
+RETIRED_TOTP_SECRETS = {ADMIN: "PARLEYDEMOADMIN2", LEAD: "PARLEYDEMOLEAD22"}
+
+
+def upgrade_older_demo_account(user, spec):
+    if user.is_superuser:
+        user.is_superuser = False
+        user.save(update_fields=["is_superuser"])
+    retired = RETIRED_TOTP_SECRETS.get(spec.email)
+    if retired:
+        for authenticator in Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP):
+            if authenticator.data.get("secret") == retired:
+                authenticator.delete()  # seed_users activates the printed secret in its place
+
+
 def seed_users(result):
     User = get_user_model()
     users = {}
@@ -413,13 +436,15 @@ def seed_users(result):
                 "role": spec.role,
                 "clearance": spec.clearance,
                 "is_staff": spec.is_staff,
-                "is_superuser": spec.is_staff,
+                "is_superuser": False,
             },
         )
         if made:
             user.password = demo_password_hash()
             user.save(update_fields=["password"])
             result.created[User._meta.label] += 1
+        else:
+            upgrade_older_demo_account(user, spec)
         _, made = EmailAddress.objects.get_or_create(
             user=user, email=user.email, defaults={"verified": True, "primary": True}
         )

@@ -22,9 +22,12 @@ def _clear_cache(settings):
     yield
 
 
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits, as RFC 4226 recommends
+
+
 def with_totp(user):
     """Give a user a TOTP authenticator so the MFA requirement is met."""
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": TOTP_SECRET})
     return user
 
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 INTERNAL_OR_BELOW = {Level.PUBLIC, Level.INTERNAL}
 VIEWERS = ["admin", "staff", "team", "facilitator", "participant", "observer"]
 # Namespaces that are ours; allauth, the Django admin and i18n are tested elsewhere.
-OUR_NAMESPACES = {"dialogues", "participants", "core"}
+OUR_NAMESPACES = {"dialogues", "participants", "core", "accounts"}
 
 
 @dataclass
@@ -152,6 +152,35 @@ MATRIX = {
     "participants:organization-update": (
         lambda w, lv: reverse("participants:organization-update", args=[w.organisation.pk]),
         lambda who, lv: 200 if who in ("admin", "staff", "team") else 404,
+    ),
+    # Accounts are managed by admins only (everyone else: 404); the account is another person's.
+    "accounts:account-list": (
+        lambda w, lv: reverse("accounts:account-list"),
+        lambda who, lv: 200 if who == "admin" else 404,
+    ),
+    "accounts:account-create": (
+        lambda w, lv: reverse("accounts:account-create"),
+        lambda who, lv: 200 if who == "admin" else 404,
+    ),
+    "accounts:account-detail": (
+        lambda w, lv: reverse("accounts:account-detail", args=[w.users["staff"].pk]),
+        lambda who, lv: 200 if who == "admin" else 404,
+    ),
+    "accounts:account-access": (
+        lambda w, lv: reverse("accounts:account-access", args=[w.users["staff"].pk]),
+        lambda who, lv: 200 if who == "admin" else 404,
+    ),
+    "accounts:account-status": (
+        lambda w, lv: reverse("accounts:account-status", args=[w.users["staff"].pk]),
+        lambda who, lv: 200 if who == "admin" else 404,
+    ),
+    "accounts:account-reset-second-factor": (
+        lambda w, lv: reverse("accounts:account-reset-second-factor", args=[w.users["staff"].pk]),
+        lambda who, lv: 200 if who == "admin" else 404,
+    ),
+    "accounts:account-invite": (
+        lambda w, lv: reverse("accounts:account-invite", args=[w.users["staff"].pk]),
+        lambda who, lv: 200 if who == "admin" else 404,
     ),
     "core:access-log": (
         lambda w, lv: reverse("core:access-log"),

@@ -1,5 +1,6 @@
 """The demo data set: idempotent, shaped like real Track II work, and obeying the visibility rule."""
 
+import base64
 from io import StringIO
 
 import pytest
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.levels import Level, Role
-from dialogues.demo import DEMO_PASSWORD
+from dialogues.demo import DEMO_PASSWORD, LEAD, USERS
 from dialogues.models import Document, DocumentVersion, Initiative, Invitation, Workshop
 from facilitators.models import Assignment, OutcomeReport, TrackOneBriefing
 from participants.models import Organization, Participant, SanctionsHit, VettingCase
@@ -138,6 +139,33 @@ def test_everyone_who_must_use_mfa_has_a_working_totp_authenticator_whose_secret
         assert "otpauth://totp/" in demo
 
 
+def test_every_demo_totp_secret_has_at_least_160_bits():
+    secrets = [spec.totp_secret for spec in USERS if spec.totp_secret]
+    assert len(secrets) == 2
+    for secret in secrets:
+        assert len(base64.b32decode(secret)) >= 20, secret  # RFC 4226; libraries refuse < 112 bits
+
+
+def test_the_demo_admin_is_a_plain_admin_not_a_superuser(demo):
+    admin = user("admin@parley.test")
+    assert (admin.role, admin.is_staff, admin.is_superuser) == (Role.ADMIN, True, False)
+    assert not User.objects.filter(is_superuser=True).exists()
+
+
+def test_seeding_over_an_older_demo_drops_its_superuser_flag_and_short_totp_secrets(demo):
+    admin = user("admin@parley.test")
+    User.objects.filter(pk=admin.pk).update(is_superuser=True)
+    Authenticator.objects.filter(user=admin).update(data={"secret": "PARLEYDEMOADMIN2"})
+
+    output = seed()
+
+    admin.refresh_from_db()
+    assert not admin.is_superuser
+    secret = Authenticator.objects.get(user=admin, type=Authenticator.Type.TOTP).data["secret"]
+    assert len(base64.b32decode(secret)) >= 20
+    assert secret in output
+
+
 def test_the_printout_lists_every_login(demo):
     for email in ("admin", "staff", "lead", "facilitator", "participant", "observer"):
         assert f"{email}@parley.test" in demo
@@ -239,7 +267,8 @@ def test_the_printed_credentials_sign_the_lead_in_with_password_and_totp(demo, c
     assert response.url == reverse("mfa_authenticate")
 
     counters = list(yield_hotp_counters_from_time())
-    code = format_hotp_value(hotp_value("PARLEYDEMOLEAD22", counters[len(counters) // 2]))
+    secret = next(spec.totp_secret for spec in USERS if spec.email == LEAD)
+    code = format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
     client.post(reverse("mfa_authenticate"), {"code": code})
 
     assert client.session.get("_auth_user_id") == str(user("lead@parley.test").pk)
