@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint check-deploy bench messages clean install
+.PHONY: run test fuzz lint check-deploy bench messages clean install
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Parley needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -27,6 +27,11 @@ run: $(STAMP)
 test: $(STAMP)
 	@bash scripts/ensure_services.sh
 	$(VENV)/bin/pytest -n 2 --create-db $(PYTEST_ARGS)
+
+# Every form, site and admin, fed 300 hostile submissions each (PARLEY_FUZZ_EXAMPLES to change it).
+fuzz: $(STAMP)
+	@bash scripts/ensure_services.sh
+	$(VENV)/bin/pytest -n 2 --create-db -m fuzz $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

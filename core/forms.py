@@ -1,6 +1,15 @@
-"""What every Parley form shares: Bootstrap classes on widgets and error states."""
+"""What every Parley form shares: Bootstrap classes on widgets and error states, and inline formsets
+that a tampered or oversized POST cannot turn into a server error."""
 
 from django import forms
+from django.forms import BaseInlineFormSet
+from django.forms.formsets import ManagementForm
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+# However many rows TOTAL_FORMS claims, a formset builds at most this many beyond its ``max_num``
+# (room for rows removed and added in the same save); Django's own bound is a thousand more.
+ROW_HEADROOM = 10
 
 
 class StyledFormMixin:
@@ -46,3 +55,42 @@ class DateInput(forms.DateInput):
     def __init__(self, **kwargs):
         kwargs.setdefault("format", "%Y-%m-%d")
         super().__init__(**kwargs)
+
+
+class CountedManagementForm(ManagementForm):
+    """Django's management form, refusing negative row counts: a negative INITIAL_FORMS made stored rows
+    count as new ones, inserted a second time."""
+
+    TOTAL_FORMS = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    INITIAL_FORMS = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class CheckedInlineFormSet(BaseInlineFormSet):
+    """An inline formset for the site and the admin alike.
+
+    - Row counts in the management form must be whole numbers from 0; otherwise the formset has one
+      clear error and no rows.
+    - At most ``max_num`` rows, never fewer than the rows already stored (so they can always be saved
+      back), and at most ``ROW_HEADROOM`` more are ever built, whatever TOTAL_FORMS says.
+    """
+
+    default_error_messages = {
+        "missing_management_form": _(
+            "The form was damaged in transit (its count of rows is missing or wrong). "
+            "Reload the page and make your changes again."
+        ),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = len(self.get_queryset()) if self.instance.pk is not None else 0  # the rows the form shows
+        self.max_num = max(self.max_num, stored)
+        self.absolute_max = self.max_num + ROW_HEADROOM
+
+    @cached_property
+    def management_form(self):
+        if not self.is_bound:
+            return super().management_form
+        form = CountedManagementForm(self.data, auto_id=self.auto_id, prefix=self.prefix, renderer=self.renderer)
+        form.full_clean()
+        return form

@@ -1,4 +1,5 @@
-"""The access log page: who read which CONFIDENTIAL or higher record, for admins only."""
+"""The access log page: who read which CONFIDENTIAL or higher record, and who changed which account,
+for admins only."""
 
 import datetime as dt
 
@@ -12,10 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from .forms import DateInput, StyledFormMixin
 from .models import AccessLog
 from .pagination import paginate
+from .validators import validate_date_in_range
 from .visibility import is_admin
 
-# Apps whose records carry a confidentiality level and can appear in the log.
-LOGGED_APPS = ("participants", "dialogues", "facilitators")
+# Apps whose records carry a confidentiality level and can appear in the log; and accounts, whose
+# changes by admins are logged.
+LOGGED_APPS = ("accounts", "participants", "dialogues", "facilitators")
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -41,8 +44,15 @@ class AccessLogFilterForm(StyledFormMixin, forms.Form):
         queryset=ContentType.objects.filter(app_label__in=LOGGED_APPS).order_by("app_label", "model"),
         empty_label=_("Any type"),
     )
-    date_from = forms.DateField(label=_("From (UTC)"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To (UTC)"), required=False, widget=DateInput())
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("Any action")), *AccessLog.Action.choices]
+    )
+    date_from = forms.DateField(
+        label=_("From (UTC)"), required=False, widget=DateInput(), validators=[validate_date_in_range]
+    )
+    date_to = forms.DateField(
+        label=_("To (UTC)"), required=False, widget=DateInput(), validators=[validate_date_in_range]
+    )
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,6 +74,8 @@ class AccessLogFilterForm(StyledFormMixin, forms.Form):
             entries = entries.filter(user=data["user"])
         if data.get("record_type"):
             entries = entries.filter(content_type=data["record_type"])
+        if data.get("action"):
+            entries = entries.filter(action=data["action"])
         zone = dt.UTC  # the page shows and filters times in UTC
         if data.get("date_from"):
             entries = entries.filter(at__gte=dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=zone))

@@ -9,6 +9,7 @@ from participants.admin import ParticipantChoiceMixin
 from participants.models import Participant
 
 from . import selectors
+from .forms import PartyRowsFormSet, TeamMembershipRowsFormSet
 from .models import (
     AgendaSession,
     Document,
@@ -69,11 +70,13 @@ class InitiativeAdminForm(forms.ModelForm):
 
 class TeamMembershipInline(ScopedAdminMixin, admin.TabularInline):
     model = TeamMembership
+    formset = TeamMembershipRowsFormSet  # members can trade rows in one save
     extra = 0
 
 
 class PartyInline(ScopedAdminMixin, admin.TabularInline):
     model = Party
+    formset = PartyRowsFormSet  # names can move between parties in one save
     extra = 0
 
 

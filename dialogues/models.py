@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from core.fields import LanguagesField
 from core.levels import Level, level_check
+from core.validators import validate_datetime_in_range
 
 from .querysets import (
     AgendaSessionQuerySet,
@@ -196,9 +198,9 @@ class Workshop(models.Model):
     time_zone = models.CharField(
         _("venue time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
     )
-    starts_at = models.DateTimeField(_("starts"))
-    ends_at = models.DateTimeField(_("ends"))
-    languages = models.JSONField(_("working languages"), default=list, blank=True)
+    starts_at = models.DateTimeField(_("starts"), validators=[validate_datetime_in_range])
+    ends_at = models.DateTimeField(_("ends"), validators=[validate_datetime_in_range])
+    languages = LanguagesField(_("working languages"))
     interpretation = models.BooleanField(_("interpretation provided"), default=False)
     capacity = models.PositiveIntegerField(_("capacity"), default=20)
     level = models.PositiveSmallIntegerField(
@@ -317,8 +319,8 @@ class AgendaSession(models.Model):
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="sessions")
     title = models.CharField(_("title"), max_length=200)
-    starts_at = models.DateTimeField(_("starts"))
-    ends_at = models.DateTimeField(_("ends"))
+    starts_at = models.DateTimeField(_("starts"), validators=[validate_datetime_in_range])
+    ends_at = models.DateTimeField(_("ends"), validators=[validate_datetime_in_range])
     description = models.TextField(_("description"), blank=True)
 
     objects = AgendaSessionQuerySet.as_manager()

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,8 +60,17 @@ def initiative_update(*, initiative, by, formsets=(), **changes):
         )
     initiative.full_clean()
     initiative.save()
-    for formset in formsets:
-        formset.save()
+    try:
+        with transaction.atomic():
+            for formset in formsets:
+                formset.save()
+    except IntegrityError as clash:  # a row saved by someone else in the meantime: the forms could not know
+        raise ValidationError(
+            _(
+                "Another change with the same details (a party's name or a team member) was saved at the same "
+                "time. Check the parties and the team, and save again."
+            )
+        ) from clash
     uncleared = TeamMembership.objects.filter(initiative=initiative, user__clearance__lt=initiative.level)
     if uncleared.exists():
         raise ValidationError(

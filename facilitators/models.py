@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import LanguagesField
 from core.levels import Level, level_check
 
 from .querysets import (
@@ -19,7 +20,7 @@ class Facilitator(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="facilitator", verbose_name=_("user")
     )
-    languages = models.JSONField(_("languages"), default=list, blank=True)
+    languages = LanguagesField(_("languages"))
     expertise = models.TextField(_("expertise"), blank=True)
 
     objects = FacilitatorQuerySet.as_manager()

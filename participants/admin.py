@@ -132,8 +132,23 @@ class VettingCaseAdmin(ParticipantChoiceMixin, ScopedAdminMixin, admin.ModelAdmi
     search_fields = ("participant__codename",)
 
 
+class SanctionsEntryAdminForm(forms.ModelForm):
+    class Meta:
+        model = SanctionsEntry
+        fields = ("source", "reference", "kind", "name", "aliases", "nationality", "listed_on", "comments")
+
+    def clean_aliases(self):
+        aliases = self.cleaned_data.get("aliases") or []
+        if not isinstance(aliases, list) or not all(isinstance(alias, str) and alias.strip() for alias in aliases):
+            raise forms.ValidationError(
+                _('Enter the aliases as a JSON list of names, e.g. ["Name One", "Name Two"].'), code="aliases"
+            )
+        return [alias.strip() for alias in aliases]
+
+
 @admin.register(SanctionsEntry)
 class SanctionsEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = SanctionsEntryAdminForm
     list_display = ("reference", "name", "source", "kind", "listed_on")
     list_filter = ("source", "kind")
     search_fields = ("name", "reference")

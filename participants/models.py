@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from core.fields import LanguagesField
 from core.levels import Level, level_check
 
 from .querysets import (
@@ -97,7 +98,7 @@ class Participant(models.Model):
     )
     email = models.EmailField(_("e-mail address"), blank=True)
     nationality = CountryField(_("nationality"), blank=True)
-    languages = models.JSONField(_("languages"), default=list, blank=True)
+    languages = LanguagesField(_("languages"))
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
     organization = models.ForeignKey(
         Organization,
