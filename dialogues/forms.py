@@ -4,29 +4,32 @@ agenda. Times of a workshop are entered in the venue's time zone and stored in U
 import datetime as dt
 import re
 import zoneinfo
-from functools import cache
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
+from django.forms import inlineformset_factory
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
-from core.forms import DateInput, DateTimeInput, StyledFormMixin
+from core.forms import CheckedInlineFormSet, DateInput, DateTimeInput, StyledFormMixin
 from core.levels import Level
+from core.time_zones import TimeZoneField, canonical_zone, country_zones, usual_zone, zone_country
+from core.validators import validate_datetime_in_range
 
 from . import selectors
 from .models import AgendaSession, Funding, Initiative, Invitation, Party, TeamMembership, Workshop
 
 CURRENCY = re.compile(r"[A-Z]{3}")
 
-
-@cache
-def time_zone_choices():
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+# The most rows an initiative's parties, team or funding, and a workshop's agenda, take in one save.
+MAX_ROWS = 50
+MAX_SESSIONS = 100
 
 
 def limit_level_choices(field, user):
@@ -46,12 +49,20 @@ def to_venue_time(value, zone):
     return local.astimezone(dt.UTC)
 
 
+class VenueDateTimeField(forms.DateTimeField):
+    """A wall-clock time at the venue, within the years Parley works with (moving year 1 or 9999 into a
+    time zone steps off the calendar)."""
+
+    widget = DateTimeInput
+    default_validators = [validate_datetime_in_range]
+
+
 def as_venue_wall_clock(value, zone):
     """A stored UTC time as the naive wall-clock time at the venue, for a form's initial value."""
     return value.astimezone(zone).replace(tzinfo=None) if value else value
 
 
-class StyledInlineFormSet(BaseInlineFormSet):
+class StyledInlineFormSet(CheckedInlineFormSet):
     """An inline formset of ``StyledFormMixin`` forms, its "Remove" box styled like the rest."""
 
     def add_fields(self, form, index):
@@ -185,7 +196,42 @@ class TeamMembershipForm(StyledFormMixin, forms.ModelForm):
         return cleaned
 
 
-class BaseTeamFormSet(StyledInlineFormSet):
+class TeamRowsMixin:
+    """Team rows, saved so that members can trade places in one save (the site's form and the admin's).
+
+    A row whose member is changed is that member leaving and another joining: such rows are removed
+    before any row is saved and added again after, so no row ever meets the "once per team" rule on
+    the way (A in place of B and B in place of A used to end in a database error).
+    """
+
+    def get_unique_error_message(self, unique_check):
+        return _("Each person can be on the team only once.")
+
+    def save_existing_objects(self, commit=True):
+        moved = [
+            form
+            for form in self.initial_forms
+            if commit
+            and form.instance.pk is not None
+            and form not in self.deleted_forms
+            and "user" in form.changed_data
+        ]
+        if moved:
+            TeamMembership.objects.filter(pk__in=[form.instance.pk for form in moved]).delete()
+            for form in moved:
+                form.instance.pk, form.instance._state.adding = None, True  # left out below, added after
+        saved = super().save_existing_objects(commit)
+        for form in moved:
+            saved.append(self.save_new(form, commit=commit))
+            self.changed_objects.append((form.instance, form.changed_data))
+        return saved
+
+
+class TeamMembershipRowsFormSet(TeamRowsMixin, CheckedInlineFormSet):
+    """The admin's team rows."""
+
+
+class BaseTeamFormSet(TeamRowsMixin, StyledInlineFormSet):
     def __init__(self, *args, initiative_level=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.initiative_level = initiative_level
@@ -221,7 +267,37 @@ class PartyForm(StyledFormMixin, forms.ModelForm):
         widgets = {"description": forms.TextInput()}
 
 
-class BasePartyFormSet(StyledInlineFormSet):
+class PartyRowsMixin:
+    """Party rows, saved so that names can move between parties in one save (the site's form and the
+    admin's).
+
+    Renamed and removed parties give up their names before any party is saved, so that two parties
+    can swap names, or one take the name of another renamed or removed (this used to end in a
+    database error).
+    """
+
+    def get_unique_error_message(self, unique_check):
+        return _("Each party needs its own name.")
+
+    def save_existing_objects(self, commit=True):
+        if commit:
+            vacating = [
+                form.instance.pk
+                for form in self.initial_forms
+                if form.instance.pk is not None and (form in self.deleted_forms or "name" in form.changed_data)
+            ]
+            if vacating:
+                # A name no form can post (the forms strip spaces), unique per row; each is replaced below.
+                placeholder = Concat(Value(" renaming "), Cast("pk", output_field=CharField()), Value(" "))
+                Party.objects.filter(pk__in=vacating).update(name=placeholder)
+        return super().save_existing_objects(commit)
+
+
+class PartyRowsFormSet(PartyRowsMixin, CheckedInlineFormSet):
+    """The admin's party rows."""
+
+
+class BasePartyFormSet(PartyRowsMixin, StyledInlineFormSet):
     def clean(self):
         super().clean()
         removed = [form.instance.pk for form in self.forms if form.instance.pk and self._should_delete_form(form)]
@@ -271,14 +347,13 @@ class FundingForm(StyledFormMixin, forms.ModelForm):
         return cleaned
 
 
-PartyFormSet = inlineformset_factory(
-    Initiative, Party, form=PartyForm, formset=BasePartyFormSet, extra=2, can_delete=True
-)
+ROWS = {"can_delete": True, "max_num": MAX_ROWS, "validate_max": True}
+PartyFormSet = inlineformset_factory(Initiative, Party, form=PartyForm, formset=BasePartyFormSet, extra=2, **ROWS)
 TeamFormSet = inlineformset_factory(
-    Initiative, TeamMembership, form=TeamMembershipForm, formset=BaseTeamFormSet, extra=2, can_delete=True
+    Initiative, TeamMembership, form=TeamMembershipForm, formset=BaseTeamFormSet, extra=2, **ROWS
 )
 FundingFormSet = inlineformset_factory(
-    Initiative, Funding, form=FundingForm, formset=StyledInlineFormSet, extra=1, can_delete=True
+    Initiative, Funding, form=FundingForm, formset=StyledInlineFormSet, extra=1, **ROWS
 )
 
 
@@ -295,11 +370,9 @@ def initiative_formsets(data=None, *, initiative, level):
 
 
 class WorkshopForm(StyledFormMixin, forms.ModelForm):
-    time_zone = forms.ChoiceField(
-        label=_("Venue time zone"), choices=time_zone_choices, help_text=_("Start and end are local times there.")
-    )
-    starts_at = forms.DateTimeField(label=_("Starts (venue time)"), widget=DateTimeInput())
-    ends_at = forms.DateTimeField(label=_("Ends (venue time)"), widget=DateTimeInput())
+    time_zone = TimeZoneField(label=_("Venue time zone"), required=False)
+    starts_at = VenueDateTimeField(label=_("Starts (venue time)"))
+    ends_at = VenueDateTimeField(label=_("Ends (venue time)"))
     languages = forms.MultipleChoiceField(
         label=_("Working languages"),
         choices=settings.LANGUAGES,
@@ -343,6 +416,74 @@ class WorkshopForm(StyledFormMixin, forms.ModelForm):
             zone = self.instance.zone
             self.initial["starts_at"] = as_venue_wall_clock(self.instance.starts_at, zone)
             self.initial["ends_at"] = as_venue_wall_clock(self.instance.ends_at, zone)
+        self.offer_time_zones()
+
+    def offer_time_zones(self, venue=None):
+        """Fit the time zone field to the venue: its country's zones first in the list, and (on a page
+        being filled in) its usual zone filled in when the field holds none of the country's zones.
+
+        ``venue``: the country, city and time zone as typed so far (the page asks again through HTMX
+        when the country or city changes); else the posted data, or the workshop.
+        """
+        # A saved workshop's zone is never changed behind the user's back: only a venue being typed
+        # (or a new workshop) gets its usual zone filled in.
+        if venue is not None:
+            country, city, current = (venue.get(name, "") for name in ("country", "city", "time_zone"))
+            may_fill = True
+        elif self.is_bound:
+            country, city = (self.data.get(self.add_prefix(name), "") for name in ("country", "city"))
+            current, may_fill = None, False
+        else:
+            country, city = self.instance.country, self.instance.city
+            current = self.instance.time_zone if self.instance.pk else ""
+            may_fill = not self.instance.pk
+        zones = country_zones(country)
+        field = self.fields["time_zone"]
+        field.widget.first = zones
+        if zones:
+            field.help_text = _(
+                "Start and end are local times there. The zones of %(country)s come first in the list."
+            ) % {"country": countries.name(str(country))}
+        else:
+            field.help_text = _("Start and end are local times there. Type a city or region to search the list.")
+        if may_fill:
+            typed = canonical_zone(current)
+            if zones and typed not in zones:
+                # A zone of another country is left over from an earlier venue: the usual one, or none.
+                typed = usual_zone(country, city) or (None if zone_country(typed) else typed)
+            self.initial["time_zone"] = typed or usual_zone(country, city) or ""
+        # With JavaScript, the list follows the venue as it is typed: this page, asked again (the ids
+        # are spelled out rather than read from bound fields, which would keep the help text above).
+        ids = {name: self.auto_id % self.add_prefix(name) for name in ("country", "city", "time_zone")}
+        for name in ("country", "city"):
+            self.fields[name].widget.attrs.update(
+                {
+                    "data-hx-get": "",
+                    "data-hx-trigger": "change",
+                    "data-hx-vals": '{"refresh": "time_zone"}',
+                    "data-hx-include": ", ".join(f"#{id_}" for id_ in ids.values()),
+                    "data-hx-target": f"#{ids['time_zone']}-field",
+                    "data-hx-swap": "outerHTML",
+                    "data-hx-sync": "closest form:replace",
+                }
+            )
+
+    def clean_time_zone(self):
+        """Any IANA zone; left empty, the venue's usual zone where there is no doubt which it is."""
+        zone = self.cleaned_data.get("time_zone")
+        if zone:
+            return zone
+        country, city = self.cleaned_data.get("country"), self.cleaned_data.get("city")
+        zone = usual_zone(country, city)
+        if zone:
+            return zone
+        if country_zones(country):
+            raise ValidationError(
+                _("%(country)s has several time zones: type the venue's city or region and pick one."),
+                code="ambiguous",
+                params={"country": countries.name(str(country))},
+            )
+        raise ValidationError(_("Enter the venue's time zone, or choose its country."), code="required")
 
     def workshop_fields(self):
         """The cleaned values of the workshop's own fields, as keyword arguments for the services."""
@@ -394,8 +535,8 @@ class WorkshopForm(StyledFormMixin, forms.ModelForm):
 
 
 class AgendaSessionForm(StyledFormMixin, forms.ModelForm):
-    starts_at = forms.DateTimeField(label=_("Starts (venue time)"), widget=DateTimeInput())
-    ends_at = forms.DateTimeField(label=_("Ends (venue time)"), widget=DateTimeInput())
+    starts_at = VenueDateTimeField(label=_("Starts (venue time)"))
+    ends_at = VenueDateTimeField(label=_("Ends (venue time)"))
 
     class Meta:
         model = AgendaSession
@@ -445,7 +586,14 @@ class AgendaSessionForm(StyledFormMixin, forms.ModelForm):
 
 
 AgendaSessionFormSet = inlineformset_factory(
-    Workshop, AgendaSession, form=AgendaSessionForm, formset=StyledInlineFormSet, extra=3, can_delete=True
+    Workshop,
+    AgendaSession,
+    form=AgendaSessionForm,
+    formset=StyledInlineFormSet,
+    extra=3,
+    can_delete=True,
+    max_num=MAX_SESSIONS,
+    validate_max=True,
 )
 
 

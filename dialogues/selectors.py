@@ -77,6 +77,28 @@ def workshop_can_manage(user, workshop):
     return TeamMembership.objects.filter(initiative=initiative, user=user, role__in=MANAGING_TEAM_ROLES).exists()
 
 
+# --- Which lists are worth a link (menus and breadcrumbs ask these) ---------------------------------
+
+
+def initiative_can_list(user):
+    """Admins and staff always (they create initiatives there); anyone else only while the list shows one.
+
+    A facilitator sees the initiatives whose team they are on, usually none; participants and observers
+    never see one. One query, for facilitators only.
+    """
+    if is_organisation_member(user):
+        return True
+    if not is_reader(user) or user.role == Role.PARTICIPANT:
+        return False
+    return Initiative.objects.visible_to(user).exists()
+
+
+def workshop_can_list(user):
+    """Admins, staff and facilitators (their assigned workshops); a participant's list is always empty
+    (their invitations are on the dashboard) and observers see no record."""
+    return is_organisation_member(user) or (is_reader(user) and user.role == Role.FACILITATOR)
+
+
 # --- Initiatives ---------------------------------------------------------------------------------
 
 
@@ -234,9 +256,12 @@ def delegation_balance(invitations):
 
 
 def language_names(codes):
-    """Names of interface languages in the current language; an unknown code is shown as it is."""
+    """Names of interface languages in the current language; an unknown code is shown as it is, and a
+    stored value that is not a list of codes (from before the rule) shows as none."""
+    if not isinstance(codes, list | tuple):
+        return []
     names = dict(settings.LANGUAGES)
-    return [str(names.get(code, code)) for code in codes]
+    return [str(names.get(code, code)) for code in codes if isinstance(code, str)]
 
 
 def document_latest_version(user, document):

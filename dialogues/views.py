@@ -165,6 +165,11 @@ def _workshop_form_page(request, *, workshop, initiative, save):
                 form.add_error(None, error)
             else:
                 return _redirect_after_save(request, saved, fallback="dialogues:workshop-list")
+    elif request.htmx and request.GET.get("refresh") == "time_zone":
+        # The venue's country or city was changed: the time zone field again, fitted to the new venue.
+        form = WorkshopForm(instance=copy(workshop), user=request.user)
+        form.offer_time_zones(request.GET)
+        return render(request, "includes/form_fields.html#field", {"field": form["time_zone"]})
     else:
         if workshop.pk:
             record_read(user=request.user, record=workshop, path=request.path)  # the form shows all of it

@@ -13,11 +13,15 @@ def _invited_to(workshops):
     return Invitation.objects.filter(workshop__in=workshops).values("participant_id")
 
 
+def sees_organisations(user):
+    """Organisations are INTERNAL records: admins and staff cleared for INTERNAL see all of them, nobody
+    else any. ``visible_to`` and the links to organisation pages both ask this."""
+    return is_organisation_member(user) and user.clearance >= Level.INTERNAL
+
+
 class OrganizationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        if not is_organisation_member(user) or user.clearance < Level.INTERNAL:
-            return self.none()
-        return self.all()
+        return self.all() if sees_organisations(user) else self.none()
 
 
 class ParticipantQuerySet(models.QuerySet):

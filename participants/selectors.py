@@ -1,17 +1,41 @@
 """Reads of the participants app. Every one starts from a model's ``visible_to(user)``."""
 
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
-from dialogues.models import Invitation
+from core.visibility import is_organisation_member
+from dialogues.models import Invitation, Workshop
 
 from .models import ConsentRecord, Organization, Participant, VettingCase
+from .querysets import sees_organisations
 
 NOT_VETTED = "none"
+
+
+# --- Who may work on what (the views ask these, and so do the links to them) ---------------------
+
+
+def participant_can_work_on(user):
+    """The participant list, new participants and edits are the organisation's work: admins and staff.
+
+    Anyone else gets 403 there, and is shown no link to them; they reach the participants they may
+    see through the workshops those are invited to.
+    """
+    return is_organisation_member(user)
+
+
+def organization_can_work_on(user):
+    """The organisation list, new organisations and edits: admins and staff, like participants."""
+    return is_organisation_member(user)
+
+
+def organization_can_see(user):
+    """Whether organisation pages open to the user at all (``Organization.objects.visible_to``)."""
+    return sees_organisations(user)
 
 
 def participant_search_q(user, text):
@@ -99,9 +123,12 @@ def with_vetting_labels(participants):
 
 
 def language_names(codes):
-    """Names of language codes in the current language; an unknown code is shown as it is."""
+    """Names of language codes in the current language; an unknown code is shown as it is, and a stored
+    value that is not a list of codes (from before the rule) shows as none."""
     names = []
-    for code in codes or ():
+    for code in codes if isinstance(codes, list | tuple) else ():
+        if not isinstance(code, str):
+            continue
         try:
             names.append(get_language_info(code)["name_translated"])
         except KeyError:
@@ -115,10 +142,13 @@ def participant_get_for(user, pk):
 
 
 def participant_invitations_for(user, participant):
+    """The participant's invitations the user may see; ``workshop_visible`` says whether the workshop's
+    page opens to them (a participant sees their own invitation, not the workshop's page)."""
     return (
         Invitation.objects.visible_to(user)
         .filter(participant=participant)
         .select_related("workshop", "party")
+        .annotate(workshop_visible=Exists(Workshop.objects.visible_to(user).filter(pk=OuterRef("workshop_id"))))
         .order_by("-workshop__starts_at", "pk")
     )
 

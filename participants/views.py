@@ -20,9 +20,9 @@ CLASH_MESSAGE = gettext_lazy(
 )
 
 
-def _require_organisation_member(user):
+def _require(allowed):
     """Participants and organisations are worked on by admins and staff; other roles get 403."""
-    if not is_organisation_member(user):
+    if not allowed:
         raise PermissionDenied
 
 
@@ -36,7 +36,7 @@ def _require_identity(participant):
 
 
 def participant_list(request):
-    _require_organisation_member(request.user)
+    _require(selectors.participant_can_work_on(request.user))
     form = ParticipantFilterForm(request.GET, user=request.user)
     participants = selectors.participant_list_for(request.user, **form.filters())
     page_obj = paginate(request, participants)
@@ -62,13 +62,13 @@ def participant_detail(request, pk):
         "vetting_cases": selectors.participant_vetting_cases_for(user, participant),
         # Vetting is for the organisation: staff see the status alone, admins the cases too.
         "show_vetting_status": is_organisation_member(user),
-        "can_edit": is_organisation_member(user) and participant.identity_visible,
+        "can_edit": selectors.participant_can_work_on(user) and participant.identity_visible,
     }
     return render(request, "participants/participant_detail.html", context)
 
 
 def participant_create(request):
-    _require_organisation_member(request.user)
+    _require(selectors.participant_can_work_on(request.user))
     form = ParticipantForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -85,7 +85,7 @@ def participant_create(request):
 
 def participant_update(request, pk):
     participant = selectors.participant_get_for(request.user, pk)
-    _require_organisation_member(request.user)
+    _require(selectors.participant_can_work_on(request.user))
     _require_identity(participant)
     if request.method != "POST":
         record_read(user=request.user, record=participant, path=request.path)  # the form shows all of it
@@ -110,7 +110,7 @@ def participant_update(request, pk):
 
 
 def organization_list(request):
-    _require_organisation_member(request.user)
+    _require(selectors.organization_can_work_on(request.user))
     form = OrganizationFilterForm(request.GET)
     organizations = selectors.organization_list_for(request.user, **form.filters())
     page_obj = paginate(request, organizations)
@@ -128,13 +128,13 @@ def organization_detail(request, pk):
         "organization": organization,
         "page_obj": page_obj,
         "participants": page_obj.object_list,
-        "can_edit": is_organisation_member(request.user),
+        "can_edit": selectors.organization_can_work_on(request.user),
     }
     return render(request, "participants/organization_detail.html", context)
 
 
 def organization_create(request):
-    _require_organisation_member(request.user)
+    _require(selectors.organization_can_work_on(request.user))
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,7 +149,7 @@ def organization_create(request):
 
 def organization_update(request, pk):
     organization = selectors.organization_get_for(request.user, pk)
-    _require_organisation_member(request.user)
+    _require(selectors.organization_can_work_on(request.user))
     form = OrganizationForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
         try:

@@ -449,7 +449,7 @@ def test_the_workshop_list_shows_venue_times_with_the_zone(client, staff):
     client.force_login(staff)
     page = client.get(reverse("dialogues:workshop-list")).content.decode()
     assert "America/New_York" in page
-    assert "9 a.m." in page  # 14:00 UTC is 09:00 in New York
+    assert "15 Jan 2027, 09:00" in page  # 14:00 UTC is 09:00 in New York
 
 
 def test_the_workshop_list_filters_by_initiative_status_and_time(client, staff):

@@ -78,7 +78,8 @@ PAGES = [
     # (page, viewer attribute, URL builder, queries: session, user, MFA check where required, page data)
     ("dashboard", "lead", lambda s: reverse("dialogues:dashboard"), 6),
     ("dashboard", "admin", lambda s: reverse("dialogues:dashboard"), 11),
-    ("dashboard", "facilitator_user", lambda s: reverse("dialogues:dashboard"), 6),
+    # Facilitators' pages ask once whether the menu offers the initiative list (+1).
+    ("dashboard", "facilitator_user", lambda s: reverse("dialogues:dashboard"), 7),
     ("dashboard", "participant_user", lambda s: reverse("dialogues:dashboard"), 4),
     ("dashboard", "observer", lambda s: reverse("dialogues:dashboard"), 7),
     ("initiative list", "lead", lambda s: reverse("dialogues:initiative-list"), 5),
@@ -86,9 +87,9 @@ PAGES = [
     # Edit pages of CONFIDENTIAL records write their access-log row (+1).
     ("initiative edit", "lead", lambda s: reverse("dialogues:initiative-update", args=[s.initiative.pk]), 10),
     ("workshop list", "lead", lambda s: reverse("dialogues:workshop-list"), 6),
-    ("workshop list", "facilitator_user", lambda s: reverse("dialogues:workshop-list"), 5),
+    ("workshop list", "facilitator_user", lambda s: reverse("dialogues:workshop-list"), 6),
     ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 11),
-    ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 10),
+    ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 11),
     ("workshop edit", "lead", lambda s: reverse("dialogues:workshop-update", args=[s.workshop.pk]), 8),
     ("participant list", "lead", lambda s: reverse("participants:participant-list"), 6),
     ("participant list", "admin", lambda s: reverse("participants:participant-list"), 6),

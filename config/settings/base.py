@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.RejectNulCharactersMiddleware",  # last: its 400 page gets every header and context
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "dialogues.context_processors.links",
             ],
         },
     },
@@ -183,6 +185,7 @@ LANGUAGES = [
     ("ru", _("Russian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]  # one date and time format per language (config/formats/)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -273,6 +276,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_one_line": {"()": "core.logging_filters.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own console handler would print every record a second time: the root's prints it once.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # A 403 or 404 is one line; a 500 keeps its traceback.
+        "django.request": {"filters": ["client_errors_one_line"]},
+    },
 }
