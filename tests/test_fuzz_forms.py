@@ -14,8 +14,8 @@ Each submission runs in a savepoint rolled back afterwards, against one world bu
   unchanged;
 - when it is accepted, the page it redirects to opens too (what was stored can be shown).
 
-These tests take minutes: ``make test`` leaves them out (marker ``fuzz``), ``make fuzz`` runs them and
-``.ci/run`` runs both. ``PARLEY_FUZZ_EXAMPLES=30 make fuzz`` gives a quick look.
+These tests take minutes (marker ``fuzz``): ``make test`` runs them with the rest of the suite, ``make fuzz``
+runs them alone, and ``PARLEY_FUZZ_EXAMPLES=30 make fuzz`` gives a quick look.
 """
 
 import datetime as dt
