@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import StyledFormMixin
+from core.forms import StyledFormMixin, limit_level_choices
 from core.levels import Level, Role
 
 from .models import User
@@ -71,10 +71,6 @@ def _blank(label):
     return [("", label)]
 
 
-def level_choices_up_to(clearance):
-    return [(value, label) for value, label in Level.choices if value <= clearance]
-
-
 class AccountFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100, help_text=_("Name or e-mail address"))
     role = forms.ChoiceField(label=_("Role"), required=False, choices=_blank(_("Any role")) + Role.choices)
@@ -114,7 +110,7 @@ class AccountCreateForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, by, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["clearance"].choices = level_choices_up_to(by.clearance)
+        limit_level_choices(self.fields["clearance"], by)
 
     def clean_email(self):
         return clean_new_address(self.cleaned_data["email"])
@@ -129,7 +125,7 @@ class AccountAccessForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, by, account, **kwargs):
         kwargs.setdefault("initial", {"role": account.role, "clearance": account.clearance})
         super().__init__(*args, **kwargs)
-        self.fields["clearance"].choices = level_choices_up_to(by.clearance)
+        limit_level_choices(self.fields["clearance"], by)
         keep_current_clearance(self.fields["clearance"], account.clearance)
 
 

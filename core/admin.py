@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from .audit import record_read
 from .fields import StorableJSONField
 from .forms import CheckedInlineFormSet
-from .levels import Level
+from .levels import assignable_levels
 from .models import AccessLog
 from .visibility import is_admin
 
@@ -100,10 +100,6 @@ def visible_queryset(model, user):
     """All rows of ``model`` the user may see (every row for models that are not confidential)."""
     manager = model._default_manager
     return manager.visible_to(user) if has_visible_to(model) else manager.all()
-
-
-def level_choices_for(user):
-    return [(value, label) for value, label in Level.choices if value <= user.clearance]
 
 
 def may_use_admin(user):
@@ -186,7 +182,7 @@ class ScopedAdminMixin:
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name in LEVEL_FIELD_NAMES and "choices" not in kwargs:
-            kwargs["choices"] = level_choices_for(request.user)
+            kwargs["choices"] = assignable_levels(request.user)
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def get_list_filter(self, request):

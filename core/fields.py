@@ -31,6 +31,15 @@ class LanguageChoiceField(forms.MultipleChoiceField):
         return super().has_changed(initial if isinstance(initial, list | tuple) else [], data)
 
 
+def language_names(codes):
+    """The names of a ``LanguagesField``'s codes in the current language, for display. An unknown code is
+    shown as it is; a stored value that is not a list of codes (from before the rule) shows as none."""
+    if not isinstance(codes, list | tuple):
+        return []
+    names = dict(settings.LANGUAGES)
+    return [str(names.get(code, code)) for code in codes if isinstance(code, str)]
+
+
 class LanguagesField(models.JSONField):
     """A list of language codes of Parley's languages, such as ``["en", "ar"]``.
 

@@ -7,6 +7,8 @@ from django.forms.formsets import ManagementForm
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from .levels import assignable_levels
+
 # However many rows TOTAL_FORMS claims, a formset builds at most this many beyond its ``max_num``
 # (room for rows removed and added in the same save); Django's own bound is a thousand more.
 ROW_HEADROOM = 10
@@ -94,3 +96,20 @@ class CheckedInlineFormSet(BaseInlineFormSet):
         form = CountedManagementForm(self.data, auto_id=self.auto_id, prefix=self.prefix, renderer=self.renderer)
         form.full_clean()
         return form
+
+
+def limit_level_choices(field, user):
+    """Offer only the levels up to the user's clearance, and say so if another is posted."""
+    field.choices = assignable_levels(user)
+    field.error_messages["invalid_choice"] = _("Choose a level no higher than your clearance (%(clearance)s).") % {
+        "clearance": user.get_clearance_display()
+    }
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    """An account to choose, named by name and e-mail (two people may share a name)."""
+
+    def label_from_instance(self, user):
+        if not user.full_name:
+            return user.email
+        return _("%(name)s (%(email)s)") % {"name": user.full_name, "email": user.email}

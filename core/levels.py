@@ -19,6 +19,11 @@ class Role(models.TextChoices):
     OBSERVER = "observer", _("Observer")
 
 
+def assignable_levels(user):
+    """The levels a user may give a record: never above their own clearance."""
+    return [(value, label) for value, label in Level.choices if value <= user.clearance]
+
+
 def level_check(field="level"):
     """A check constraint that keeps a level column to the known levels."""
     return models.CheckConstraint(

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from .forms import DateInput, StyledFormMixin
+from .forms import DateInput, StyledFormMixin, UserChoiceField
 from .models import AccessLog
 from .pagination import paginate
 from .validators import validate_date_in_range
@@ -19,11 +19,6 @@ from .visibility import is_admin
 # Apps whose records carry a confidentiality level and can appear in the log; and accounts, whose
 # changes by admins are logged.
 LOGGED_APPS = ("accounts", "participants", "dialogues", "facilitators")
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.full_name} <{obj.email}>" if obj.full_name else obj.email
 
 
 class RecordTypeChoiceField(forms.ModelChoiceField):

@@ -17,7 +17,14 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from core.forms import CheckedInlineFormSet, DateInput, DateTimeInput, StyledFormMixin
+from core.forms import (
+    CheckedInlineFormSet,
+    DateInput,
+    DateTimeInput,
+    StyledFormMixin,
+    UserChoiceField,
+    limit_level_choices,
+)
 from core.levels import Level
 from core.time_zones import TimeZoneField, canonical_zone, country_zones, usual_zone, zone_country
 from core.validators import validate_datetime_in_range
@@ -30,14 +37,6 @@ CURRENCY = re.compile(r"[A-Z]{3}")
 # The most rows an initiative's parties, team or funding, and a workshop's agenda, take in one save.
 MAX_ROWS = 50
 MAX_SESSIONS = 100
-
-
-def limit_level_choices(field, user):
-    """Offer only the levels up to the user's clearance, and say so if another is posted."""
-    field.choices = [(value, label) for value, label in Level.choices if value <= user.clearance]
-    field.error_messages["invalid_choice"] = _("Choose a level no higher than your clearance (%(clearance)s).") % {
-        "clearance": user.get_clearance_display()
-    }
 
 
 def to_venue_time(value, zone):
@@ -69,11 +68,6 @@ class StyledInlineFormSet(CheckedInlineFormSet):
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return _("%(name)s (%(email)s)") % {"name": user.full_name or user.email, "email": user.email}
 
 
 # --- Filters ------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ Every function runs a fixed number of queries, whatever the data size.
 
 import datetime as dt
 
-from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -253,15 +252,6 @@ def delegation_balance(invitations):
         elif invitation.status in DECLINED:
             row["declined"] += 1
     return sorted(balance.values(), key=lambda row: row["party"].name)
-
-
-def language_names(codes):
-    """Names of interface languages in the current language; an unknown code is shown as it is, and a
-    stored value that is not a list of codes (from before the rule) shows as none."""
-    if not isinstance(codes, list | tuple):
-        return []
-    names = dict(settings.LANGUAGES)
-    return [str(names.get(code, code)) for code in codes if isinstance(code, str)]
 
 
 def document_latest_version(user, document):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.audit import record_read
+from core.fields import language_names
 from core.models import AccessLog
 from core.pagination import paginate
 
@@ -146,7 +147,7 @@ def workshop_detail(request, pk):
             "balance": balance,
             "accepted_count": accepted,
             "over_capacity": accepted > workshop.capacity,
-            "languages": selectors.language_names(workshop.languages),
+            "languages": language_names(workshop.languages),
             "can_manage": selectors.workshop_can_manage(request.user, workshop),
         },
     )

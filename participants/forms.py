@@ -5,16 +5,11 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from core.forms import StyledFormMixin
+from core.forms import StyledFormMixin, limit_level_choices
 from core.levels import Level
 
 from .models import ConsentRecord, Organization, Participant, VettingCase
 from .selectors import NOT_VETTED, participant_active_consent_kinds
-
-
-def level_choices_for(user):
-    """The levels a user may give a record: never above their clearance."""
-    return [(value, label) for value, label in Level.choices if value <= user.clearance]
 
 
 def _blank(label):
@@ -123,7 +118,7 @@ class ParticipantForm(StyledFormMixin, FitToUserMixin, ParticipantRulesMixin, fo
 
     def fit_to_user(self, user):
         self.fields["organization"].queryset = Organization.objects.visible_to(user).order_by("name")
-        self.fields["level"].choices = level_choices_for(user)
+        limit_level_choices(self.fields["level"], user)
         if self.instance.pk:
             given = participant_active_consent_kinds(self.instance)
             for name, kind in self.CONSENT_FIELDS.items():

@@ -4,7 +4,6 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Valu
 from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from core.visibility import is_organisation_member
@@ -120,20 +119,6 @@ def with_vetting_labels(participants):
     for participant in participants:
         participant.vetting_label = vetting_status_label(participant.vetting_status, participant.vetting_expires_at)
     return participants
-
-
-def language_names(codes):
-    """Names of language codes in the current language; an unknown code is shown as it is, and a stored
-    value that is not a list of codes (from before the rule) shows as none."""
-    names = []
-    for code in codes if isinstance(codes, list | tuple) else ():
-        if not isinstance(code, str):
-            continue
-        try:
-            names.append(get_language_info(code)["name_translated"])
-        except KeyError:
-            names.append(code)
-    return names
 
 
 def participant_get_for(user, pk):

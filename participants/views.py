@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.audit import record_read
+from core.fields import language_names
 from core.pagination import paginate
 from core.visibility import is_organisation_member
 
@@ -56,7 +57,7 @@ def participant_detail(request, pk):
     )
     context = {
         "participant": participant,
-        "languages": selectors.language_names(participant.languages),
+        "languages": language_names(participant.languages),
         "consents": selectors.participant_consents(participant),
         "invitations": selectors.participant_invitations_for(user, participant),
         "vetting_cases": selectors.participant_vetting_cases_for(user, participant),
