@@ -26,12 +26,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@bash scripts/ensure_services.sh
-	$(VENV)/bin/pytest -n 2 --create-db $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 --dist worksteal --create-db $(PYTEST_ARGS)
 
 # Every form, site and admin, fed 300 hostile submissions each (PARLEY_FUZZ_EXAMPLES to change it).
 fuzz: $(STAMP)
 	@bash scripts/ensure_services.sh
-	$(VENV)/bin/pytest -n 2 --create-db -m fuzz $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 --dist worksteal --create-db -m fuzz $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
