@@ -12,6 +12,7 @@ from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core.pagination import paginate
 
@@ -36,6 +37,7 @@ def _changeable_account_for(request, pk):
     return account
 
 
+@require_safe
 def account_list(request):
     _require_manager(request.user)
     form = AccountFilterForm(request.GET)
@@ -45,6 +47,7 @@ def account_list(request):
     )
 
 
+@require_safe
 def account_detail(request, pk):
     account = _account_for(request, pk)
     context = {
@@ -55,6 +58,7 @@ def account_detail(request, pk):
     return render(request, "accounts/account_detail.html", context)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def account_create(request):
     _require_manager(request.user)
     form = AccountCreateForm(request.POST or None, by=request.user)
@@ -75,6 +79,7 @@ def account_create(request):
     return render(request, "accounts/account_form.html", {"form": form})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def account_access(request, pk):
     account = _changeable_account_for(request, pk)
     form = AccountAccessForm(request.POST or None, by=request.user, account=account)
@@ -95,6 +100,7 @@ def account_access(request, pk):
     return render(request, "accounts/account_access_form.html", {"account": account, "form": form})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def account_status(request, pk):
     account = _changeable_account_for(request, pk)
     if request.method == "POST":
@@ -132,6 +138,7 @@ def account_status(request, pk):
     return render(request, "accounts/account_confirm.html", {"account": account, **confirm})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def account_reset_second_factor(request, pk):
     account = _changeable_account_for(request, pk)
     if request.method == "POST":
@@ -160,6 +167,7 @@ def account_reset_second_factor(request, pk):
     return render(request, "accounts/account_confirm.html", {"account": account, **confirm})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def account_invite(request, pk):
     account = _account_for(request, pk)
     if request.method == "POST":
