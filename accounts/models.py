@@ -44,9 +44,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
-    clearance = models.PositiveSmallIntegerField(
-        _("clearance"), choices=Level.choices, default=Level.INTERNAL
-    )
+    clearance = models.PositiveSmallIntegerField(_("clearance"), choices=Level.choices, default=Level.INTERNAL)
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
@@ -71,9 +69,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         indexes = [models.Index(fields=["role", "is_active"], name="user_role_active_idx")]
         constraints = [
             level_check("clearance"),
-            models.CheckConstraint(
-                condition=models.Q(role__in=Role.values), name="accounts_user_role_known"
-            ),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="accounts_user_role_known"),
         ]
 
     def __str__(self):
@@ -92,9 +88,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def must_use_mfa(self):
         """Admins, and staff cleared for CONFIDENTIAL or higher, must sign in with a second factor."""
-        return self.role == Role.ADMIN or (
-            self.role == Role.STAFF and self.clearance >= Level.CONFIDENTIAL
-        )
+        return self.role == Role.ADMIN or (self.role == Role.STAFF and self.clearance >= Level.CONFIDENTIAL)
 
     @property
     def is_admin_role(self):

@@ -58,9 +58,7 @@ def _refuse_clearance_above_own(*, by, clearance):
     if clearance not in Level.values:
         raise AccountChangeRefused(_("Unknown clearance."), code="unknown_clearance")
     if clearance > by.clearance:
-        raise AccountChangeRefused(
-            _("You cannot give anyone a clearance above your own."), code="clearance_above_own"
-        )
+        raise AccountChangeRefused(_("You cannot give anyone a clearance above your own."), code="clearance_above_own")
 
 
 def _locked(user):
@@ -171,9 +169,7 @@ def user_send_invitation(*, user, by, request):
         raise AccountChangeRefused(
             _("The account is deactivated: reactivate it before sending an invitation."), code="inactive"
         )
-    EmailAddress.objects.get_or_create(
-        user=user, email=user.email, defaults={"primary": True, "verified": False}
-    )
+    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"primary": True, "verified": False})
     form = ResetPasswordForm(data={"email": user.email})
     if not form.is_valid():
         raise AccountChangeRefused(form.errors.as_text(), code="address_refused")

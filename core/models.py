@@ -56,9 +56,7 @@ class AccessLog(models.Model):
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)
-    content_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, verbose_name=_("record type")
-    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("record type"))
     object_id = models.PositiveBigIntegerField(_("record id"))
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     path = models.CharField(_("path"), max_length=300, blank=True)

@@ -26,12 +26,7 @@ ORGANISATION_ROLES = (Role.ADMIN, Role.STAFF)
 
 def is_reader(user):
     """Whether the user may see any record at all (observers only ever see aggregates)."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.role != Role.OBSERVER
-    )
+    return bool(user is not None and user.is_authenticated and user.is_active and user.role != Role.OBSERVER)
 
 
 def is_organisation_member(user):

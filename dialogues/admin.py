@@ -147,8 +147,8 @@ class WorkshopAdmin(ScopedAdminMixin, admin.ModelAdmin):
     inlines = (AgendaSessionInline,)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            initiative_visible=selectors.initiative_visible_flag(request.user)
+        return (
+            super().get_queryset(request).annotate(initiative_visible=selectors.initiative_visible_flag(request.user))
         )
 
     @admin.display(description=_("initiative"), ordering="initiative__codename")
@@ -239,8 +239,8 @@ class DocumentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     inlines = (DocumentVersionInline,)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            initiative_visible=selectors.initiative_visible_flag(request.user)
+        return (
+            super().get_queryset(request).annotate(initiative_visible=selectors.initiative_visible_flag(request.user))
         )
 
     @admin.display(description=_("initiative"), ordering="initiative__codename")

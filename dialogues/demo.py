@@ -102,43 +102,50 @@ USERS = (
 # --- People: name pools by region (countries, languages, women's and men's first names, surnames).
 CULTURES = {
     "balkan": (
-        ["RS", "HR", "BA", "MK", "SI"], ["en", "ru"],
+        ["RS", "HR", "BA", "MK", "SI"],
+        ["en", "ru"],
         ["Milena", "Ivana", "Jelena", "Petra", "Snežana", "Ana", "Dragana", "Maja"],
         ["Luka", "Dragan", "Nikola", "Stefan", "Goran", "Marko", "Zoran", "Dejan"],
         ["Petrović", "Horvat", "Marković", "Kovačević", "Nikolić", "Babić", "Jovanović", "Tomić"],
     ),
     "levant": (
-        ["LB", "JO", "EG"], ["ar", "en"],
+        ["LB", "JO", "EG"],
+        ["ar", "en"],
         ["Layla", "Rania", "Nour", "Salma", "Huda", "Dina", "Yasmin", "Rasha", "Hiba"],
         ["Karim", "Omar", "Tariq", "Samir", "Youssef", "Khalil", "Fadi", "Nabil", "Ziad"],
         ["Haddad", "Khoury", "Mansour", "Saleh", "Barakat", "Hamdan", "Darwish", "Issa", "Aziz"],
     ),
     "gulf": (
-        ["OM", "KW", "QA", "BH"], ["ar", "en"],
+        ["OM", "KW", "QA", "BH"],
+        ["ar", "en"],
         ["Maryam", "Aisha", "Fatma", "Noura", "Shaikha", "Latifa"],
         ["Saif", "Hamad", "Khalid", "Sultan", "Faisal", "Rashid", "Majid"],
         ["Al-Balushi", "Al-Harthy", "Al-Kuwari", "Al-Mahri", "Al-Sabah", "Al-Nuaimi", "Al-Rawahi"],
     ),
     "east_african": (
-        ["KE", "TZ", "UG", "ET"], ["en"],
+        ["KE", "TZ", "UG", "ET"],
+        ["en"],
         ["Wanjiru", "Amina", "Achieng", "Selam", "Neema", "Halima", "Mercy"],
         ["Kamau", "Otieno", "Dawit", "Baraka", "Musa", "Joseph", "Tesfaye"],
         ["Mwangi", "Odhiambo", "Kiprotich", "Njoroge", "Abebe", "Mutua", "Nakato", "Kariuki"],
     ),
     "latin": (
-        ["CO", "PE", "CL", "MX"], ["es", "en"],
+        ["CO", "PE", "CL", "MX"],
+        ["es", "en"],
         ["Lucía", "Camila", "Valentina", "Daniela", "Mariana", "Paula"],
         ["Mateo", "Andrés", "Santiago", "Diego", "Javier", "Felipe"],
         ["García", "Rojas", "Morales", "Castillo", "Vargas", "Herrera", "Quintero", "Salazar"],
     ),
     "maghreb": (
-        ["TN", "MA", "DZ"], ["ar", "fr"],
+        ["TN", "MA", "DZ"],
+        ["ar", "fr"],
         ["Imen", "Sana", "Khadija", "Meriem", "Asma", "Leila", "Ines", "Souad"],
         ["Mehdi", "Anis", "Hichem", "Rachid", "Walid", "Sofiane", "Nizar", "Yassine"],
         ["Ben Salah", "Trabelsi", "El Idrissi", "Bouazizi", "Benali", "Gharbi", "Chaouch", "Ait Ahmed"],
     ),
     "west_african": (
-        ["SN", "CI", "ML", "BF", "GH"], ["fr", "en"],
+        ["SN", "CI", "ML", "BF", "GH"],
+        ["fr", "en"],
         ["Aminata", "Fatou", "Awa", "Mariam", "Adjoa", "Kadiatou", "Rokia", "Efua"],
         ["Moussa", "Ibrahima", "Kofi", "Seydou", "Oumar", "Abdoulaye", "Kwame", "Boubacar"],
         ["Diallo", "Ndiaye", "Traoré", "Koné", "Mensah", "Ouédraogo", "Sow", "Coulibaly"],
@@ -247,8 +254,11 @@ CIVIL_SOCIETY = InitiativePlan(
     level=Level.INTERNAL,
     objectives="Bring women, youth, faith and displaced people's voices into the peace process; "
     "map shared priorities on land, water and return.",
-    parties=(("Highland communities", "maghreb", 14), ("River communities", "west_african", 13),
-             ("Displaced persons' associations", "levant", 13)),
+    parties=(
+        ("Highland communities", "maghreb", 14),
+        ("River communities", "west_african", 13),
+        ("Displaced persons' associations", "levant", 13),
+    ),
     genders={G.WOMAN: 50, G.MAN: 42, G.NON_BINARY: 4, G.UNDISCLOSED: 4},
     categories={C.CIVIL_SOCIETY: 45, C.RELIGIOUS: 12, C.JOURNALIST: 10, C.ACADEMIC: 13, C.BUSINESS: 10, C.OTHER: 10},
 )
@@ -274,45 +284,191 @@ class WorkshopPlan:
 W = Workshop.Kind
 WS = Workshop.Status
 REGIONAL_WORKSHOPS = (
-    WorkshopPlan("geneva", "Round I: risk reduction at sea", W.WORKSHOP, "Villa Lacustre", "Geneva", "CH",
-                 "Europe/Zurich", -180, 2, WS.HELD, 30),
-    WorkshopPlan("oslo", "Round II: hotlines and communication", W.WORKSHOP, "Fjordside conference house", "Oslo",
-                 "NO", "Europe/Oslo", -75, 2, WS.HELD, 32),
-    WorkshopPlan("virtual", "Virtual follow-up: search and rescue", W.VIRTUAL, "", "", "", "UTC", 8, 1,
-                 WS.CONFIRMED, 16),
-    WorkshopPlan("vienna", "Round III: a regional security architecture", W.WORKSHOP, "Palais Seitenstetten",
-                 "Vienna", "AT", "Europe/Vienna", 21, 2, WS.INVITING, 44),
-    WorkshopPlan("muscat", "Round IV: from options to a joint statement", W.ROUNDTABLE, "Al Bustan meeting rooms",
-                 "Muscat", "OM", "Asia/Muscat", 120, 2, WS.PLANNED, 34),
+    WorkshopPlan(
+        "geneva",
+        "Round I: risk reduction at sea",
+        W.WORKSHOP,
+        "Villa Lacustre",
+        "Geneva",
+        "CH",
+        "Europe/Zurich",
+        -180,
+        2,
+        WS.HELD,
+        30,
+    ),
+    WorkshopPlan(
+        "oslo",
+        "Round II: hotlines and communication",
+        W.WORKSHOP,
+        "Fjordside conference house",
+        "Oslo",
+        "NO",
+        "Europe/Oslo",
+        -75,
+        2,
+        WS.HELD,
+        32,
+    ),
+    WorkshopPlan(
+        "virtual", "Virtual follow-up: search and rescue", W.VIRTUAL, "", "", "", "UTC", 8, 1, WS.CONFIRMED, 16
+    ),
+    WorkshopPlan(
+        "vienna",
+        "Round III: a regional security architecture",
+        W.WORKSHOP,
+        "Palais Seitenstetten",
+        "Vienna",
+        "AT",
+        "Europe/Vienna",
+        21,
+        2,
+        WS.INVITING,
+        44,
+    ),
+    WorkshopPlan(
+        "muscat",
+        "Round IV: from options to a joint statement",
+        W.ROUNDTABLE,
+        "Al Bustan meeting rooms",
+        "Muscat",
+        "OM",
+        "Asia/Muscat",
+        120,
+        2,
+        WS.PLANNED,
+        34,
+    ),
 )
 BACKCHANNEL_WORKSHOPS = (
-    WorkshopPlan("first", "First contact", W.BACKCHANNEL, "Private residence", "Muscat", "OM", "Asia/Muscat",
-                 -40, 1, WS.HELD, 8, ("es", "en")),
-    WorkshopPlan("second", "Sequencing a humanitarian pause", W.BACKCHANNEL, "Lakeside villa", "Geneva", "CH",
-                 "Europe/Zurich", 14, 2, WS.CONFIRMED, 8, ("es", "en")),
+    WorkshopPlan(
+        "first",
+        "First contact",
+        W.BACKCHANNEL,
+        "Private residence",
+        "Muscat",
+        "OM",
+        "Asia/Muscat",
+        -40,
+        1,
+        WS.HELD,
+        8,
+        ("es", "en"),
+    ),
+    WorkshopPlan(
+        "second",
+        "Sequencing a humanitarian pause",
+        W.BACKCHANNEL,
+        "Lakeside villa",
+        "Geneva",
+        "CH",
+        "Europe/Zurich",
+        14,
+        2,
+        WS.CONFIRMED,
+        8,
+        ("es", "en"),
+    ),
 )
 CIVIL_SOCIETY_WORKSHOPS = (
-    WorkshopPlan("tunis", "Tunis consultation: priorities for the valley", W.CONFERENCE, "Dar Lasram", "Tunis",
-                 "TN", "Africa/Tunis", -30, 2, WS.HELD, 45, ("ar", "en", "fr"), True),
-    WorkshopPlan("amman", "Amman consultation: land, water and return", W.WORKSHOP, "Jabal Amman centre", "Amman",
-                 "JO", "Asia/Amman", 45, 2, WS.INVITING, 45, ("ar", "en", "fr"), True),
-    WorkshopPlan("marseille", "Diaspora seminar", W.SEMINAR, "Maison de la Méditerranée", "Marseille", "FR",
-                 "Europe/Paris", 80, 1, WS.CANCELLED, 25, ("ar", "fr"), True),
+    WorkshopPlan(
+        "tunis",
+        "Tunis consultation: priorities for the valley",
+        W.CONFERENCE,
+        "Dar Lasram",
+        "Tunis",
+        "TN",
+        "Africa/Tunis",
+        -30,
+        2,
+        WS.HELD,
+        45,
+        ("ar", "en", "fr"),
+        True,
+    ),
+    WorkshopPlan(
+        "amman",
+        "Amman consultation: land, water and return",
+        W.WORKSHOP,
+        "Jabal Amman centre",
+        "Amman",
+        "JO",
+        "Asia/Amman",
+        45,
+        2,
+        WS.INVITING,
+        45,
+        ("ar", "en", "fr"),
+        True,
+    ),
+    WorkshopPlan(
+        "marseille",
+        "Diaspora seminar",
+        W.SEMINAR,
+        "Maison de la Méditerranée",
+        "Marseille",
+        "FR",
+        "Europe/Paris",
+        80,
+        1,
+        WS.CANCELLED,
+        25,
+        ("ar", "fr"),
+        True,
+    ),
 )
 SESSION_TITLES = {
-    REGIONAL.codename: ("Welcome and ground rules", "Where do we stand?", "Incidents at sea: what went wrong",
-                        "Options workshop", "Testing the options", "Next steps"),
-    BACKCHANNEL.codename: ("Ground rules and confidentiality", "Each side's red lines", "Sequencing",
-                           "What each side can take home"),
-    CIVIL_SOCIETY.codename: ("Opening in three languages", "Listening circles", "Land and water",
-                             "Return and property", "Women and youth priorities", "Messages to the negotiators"),
+    REGIONAL.codename: (
+        "Welcome and ground rules",
+        "Where do we stand?",
+        "Incidents at sea: what went wrong",
+        "Options workshop",
+        "Testing the options",
+        "Next steps",
+    ),
+    BACKCHANNEL.codename: (
+        "Ground rules and confidentiality",
+        "Each side's red lines",
+        "Sequencing",
+        "What each side can take home",
+    ),
+    CIVIL_SOCIETY.codename: (
+        "Opening in three languages",
+        "Listening circles",
+        "Land and water",
+        "Return and property",
+        "Women and youth priorities",
+        "Messages to the negotiators",
+    ),
 }
 IS = Invitation.Status
 # Status of each invitee of the regional Vienna round, by index within their delegation.
-VIENNA_STATUSES = (IS.ACCEPTED, IS.ACCEPTED, IS.SENT, IS.ACCEPTED, IS.DECLINED, IS.QUEUED, IS.ACCEPTED, IS.SENT,
-                   IS.DRAFT, IS.DRAFT)
-AMMAN_STATUSES = (IS.ACCEPTED, IS.SENT, IS.ACCEPTED, IS.DECLINED, IS.QUEUED, IS.DRAFT, IS.ACCEPTED, IS.SENT,
-                  IS.WITHDRAWN, IS.ACCEPTED, IS.ACCEPTED, IS.SENT)
+VIENNA_STATUSES = (
+    IS.ACCEPTED,
+    IS.ACCEPTED,
+    IS.SENT,
+    IS.ACCEPTED,
+    IS.DECLINED,
+    IS.QUEUED,
+    IS.ACCEPTED,
+    IS.SENT,
+    IS.DRAFT,
+    IS.DRAFT,
+)
+AMMAN_STATUSES = (
+    IS.ACCEPTED,
+    IS.SENT,
+    IS.ACCEPTED,
+    IS.DECLINED,
+    IS.QUEUED,
+    IS.DRAFT,
+    IS.ACCEPTED,
+    IS.SENT,
+    IS.WITHDRAWN,
+    IS.ACCEPTED,
+    IS.ACCEPTED,
+    IS.SENT,
+)
 RESPONDED = {IS.ACCEPTED, IS.DECLINED, IS.ATTENDED, IS.NO_SHOW}
 # Who is invited to each workshop, by (index within their delegation, delegation): a status, or None.
 INVITATIONS = {
@@ -487,15 +643,23 @@ def seed_participant_account(users, organisations, result):
     if made:
         result.created[Participant._meta.label] += 1
         VettingCase.objects.create(
-            participant=participant, status=VettingCase.Status.APPROVED, reviewer=users[ADMIN],
-            identity_checked=True, references_checked=True, conflict_of_interest_checked=True,
-            sanctions_screened=True, decided_at=now - dt.timedelta(days=90),
-            expires_at=now + dt.timedelta(days=275), notes="References from two former colleagues.",
+            participant=participant,
+            status=VettingCase.Status.APPROVED,
+            reviewer=users[ADMIN],
+            identity_checked=True,
+            references_checked=True,
+            conflict_of_interest_checked=True,
+            sanctions_screened=True,
+            decided_at=now - dt.timedelta(days=90),
+            expires_at=now + dt.timedelta(days=275),
+            notes="References from two former colleagues.",
         )
-        ConsentRecord.objects.bulk_create([
-            ConsentRecord(participant=participant, kind=kind, given_at=now - dt.timedelta(days=95))
-            for kind in (ConsentRecord.Kind.DATA_PROCESSING, ConsentRecord.Kind.CHATHAM_HOUSE)
-        ])
+        ConsentRecord.objects.bulk_create(
+            [
+                ConsentRecord(participant=participant, kind=kind, given_at=now - dt.timedelta(days=95))
+                for kind in (ConsentRecord.Kind.DATA_PROCESSING, ConsentRecord.Kind.CHATHAM_HOUSE)
+            ]
+        )
         result.created[VettingCase._meta.label] += 1
         result.created[ConsentRecord._meta.label] += 2
     return participant
@@ -647,8 +811,13 @@ class DemoCopy:
             row = {"participant_id": person.participant.pk, "status": status, "reviewer_id": admin.pk}
             if status in VettingCase.DECIDED:
                 decided = self.days(-335 if person.vetting == "expiring" else -200 - person.index)
-                row.update(decided_at=decided, identity_checked=True, references_checked=True,
-                           conflict_of_interest_checked=True, sanctions_screened=True)
+                row.update(
+                    decided_at=decided,
+                    identity_checked=True,
+                    references_checked=True,
+                    conflict_of_interest_checked=True,
+                    sanctions_screened=True,
+                )
                 if status in VettingCase.APPROVED_STATUSES:
                     row["expires_at"] = decided + dt.timedelta(days=365)
                     row["notes"] = "Two independent references; no conflict of interest found."
@@ -688,16 +857,33 @@ class DemoCopy:
         cleared_first, cleared_last = cleared.row["full_name"].split(" ", 1)
         entries = [
             ("QDi.901", SanctionsEntry.Kind.INDIVIDUAL, "Viktor Aldanov", ["Viktor Aldanoff"], "Aldmark"),
-            ("QDi.902", SanctionsEntry.Kind.INDIVIDUAL, f"{pending_first} Al-{pending_last}",
-             [f"{pending_first} {pending_last}", f"Abu {pending_first}"], "Unknown"),
-            ("QDi.903", SanctionsEntry.Kind.INDIVIDUAL, f"{cleared_last.upper()} {cleared_first}",
-             [f"{cleared_first} {cleared_last}"], "Kestova"),
+            (
+                "QDi.902",
+                SanctionsEntry.Kind.INDIVIDUAL,
+                f"{pending_first} Al-{pending_last}",
+                [f"{pending_first} {pending_last}", f"Abu {pending_first}"],
+                "Unknown",
+            ),
+            (
+                "QDi.903",
+                SanctionsEntry.Kind.INDIVIDUAL,
+                f"{cleared_last.upper()} {cleared_first}",
+                [f"{cleared_first} {cleared_last}"],
+                "Kestova",
+            ),
             ("QDe.904", SanctionsEntry.Kind.ENTITY, "Northern Shield Brigade", ["NSB", "Shield of the North"], ""),
         ]
         rows = [
-            {"source": "UNSC", "reference": f"{reference}{self.suffix}", "kind": kind, "name": name, "aliases": aliases,
-             "nationality": nationality, "listed_on": self.today - dt.timedelta(days=900 + 30 * n),
-             "comments": "Fictional entry for the Parley demo."}
+            {
+                "source": "UNSC",
+                "reference": f"{reference}{self.suffix}",
+                "kind": kind,
+                "name": name,
+                "aliases": aliases,
+                "nationality": nationality,
+                "listed_on": self.today - dt.timedelta(days=900 + 30 * n),
+                "comments": "Fictional entry for the Parley demo.",
+            }
             for n, (reference, kind, name, aliases, nationality) in enumerate(entries)
         ]
         references = [row["reference"] for row in rows]
@@ -705,11 +891,21 @@ class DemoCopy:
             SanctionsEntry, ("source", "reference"), rows, SanctionsEntry.objects.filter(reference__in=references)
         )
         hits = [
-            {"participant_id": pending.participant.pk, "entry_id": found[("UNSC", f"QDi.902{self.suffix}")].pk,
-             "score": Decimal("88.50"), "status": SanctionsHit.Status.OPEN},
-            {"participant_id": cleared.participant.pk, "entry_id": found[("UNSC", f"QDi.903{self.suffix}")].pk,
-             "score": Decimal("71.00"), "status": SanctionsHit.Status.CLEARED, "resolved_by_id": self.users[ADMIN].pk,
-             "resolved_at": self.days(-205), "note": "Different date of birth and nationality; not the same person."},
+            {
+                "participant_id": pending.participant.pk,
+                "entry_id": found[("UNSC", f"QDi.902{self.suffix}")].pk,
+                "score": Decimal("88.50"),
+                "status": SanctionsHit.Status.OPEN,
+            },
+            {
+                "participant_id": cleared.participant.pk,
+                "entry_id": found[("UNSC", f"QDi.903{self.suffix}")].pk,
+                "score": Decimal("71.00"),
+                "status": SanctionsHit.Status.CLEARED,
+                "resolved_by_id": self.users[ADMIN].pk,
+                "resolved_at": self.days(-205),
+                "note": "Different date of birth and nationality; not the same person.",
+            },
         ]
         ids = [hit["participant_id"] for hit in hits]
         existing = SanctionsHit.objects.filter(participant_id__in=ids)
@@ -723,8 +919,13 @@ class DemoCopy:
         initiative, made = Initiative.objects.get_or_create(
             codename=codename,
             defaults={
-                "title": f"{plan.title}{self.label}", "conflict": plan.conflict, "track": plan.track,
-                "phase": plan.phase, "level": plan.level, "objectives": plan.objectives, "created_by": creator,
+                "title": f"{plan.title}{self.label}",
+                "conflict": plan.conflict,
+                "track": plan.track,
+                "phase": plan.phase,
+                "level": plan.level,
+                "objectives": plan.objectives,
+                "created_by": creator,
             },
         )
         self.created[Initiative._meta.label] += int(made)
@@ -741,8 +942,9 @@ class DemoCopy:
             {"initiative_id": civil.pk, "user_id": self.users[STAFF].pk, "role": lead},
         ]
         ids = [initiative.pk for initiative in initiatives.values()]
-        self.ensure(TeamMembership, ("initiative_id", "user_id"), team,
-                    TeamMembership.objects.filter(initiative_id__in=ids))
+        self.ensure(
+            TeamMembership, ("initiative_id", "user_id"), team, TeamMembership.objects.filter(initiative_id__in=ids)
+        )
         start, end = dt.date(self.today.year - 1, 1, 1), dt.date(self.today.year + 1, 12, 31)
         funding = [
             (regional, "Nordic Peace and Reconciliation Trust", "420000", "EUR"),
@@ -752,8 +954,14 @@ class DemoCopy:
             (civil, "Commonwealth Dialogue Fund", "80000", "GBP"),
         ]
         rows = [
-            {"initiative_id": initiative.pk, "donor": donor, "amount": Decimal(amount), "currency": currency,
-             "starts_on": start, "ends_on": end}
+            {
+                "initiative_id": initiative.pk,
+                "donor": donor,
+                "amount": Decimal(amount),
+                "currency": currency,
+                "starts_on": start,
+                "ends_on": end,
+            }
             for initiative, donor, amount, currency in funding
         ]
         self.ensure(Funding, ("initiative_id", "donor"), rows, Funding.objects.filter(initiative_id__in=ids))
@@ -778,7 +986,9 @@ class DemoCopy:
 
     def seed_workshops(self, initiatives):
         plans = {
-            REGIONAL: REGIONAL_WORKSHOPS, BACKCHANNEL: BACKCHANNEL_WORKSHOPS, CIVIL_SOCIETY: CIVIL_SOCIETY_WORKSHOPS
+            REGIONAL: REGIONAL_WORKSHOPS,
+            BACKCHANNEL: BACKCHANNEL_WORKSHOPS,
+            CIVIL_SOCIETY: CIVIL_SOCIETY_WORKSHOPS,
         }
         rows = []
         for plan, workshops in plans.items():
@@ -787,14 +997,24 @@ class DemoCopy:
                 first_day = self.today + dt.timedelta(days=w.day_offset)
                 last_day = first_day + dt.timedelta(days=w.days - 1)
                 virtual = w.kind == W.VIRTUAL
-                rows.append({
-                    "initiative_id": initiative.pk, "title": w.title, "kind": w.kind, "venue": w.venue,
-                    "city": w.city, "country": w.country, "time_zone": w.time_zone,
-                    "starts_at": local_time(first_day, 13 if virtual else 9, 0, w.time_zone),
-                    "ends_at": local_time(last_day, 15 if virtual else 17, 30 if not virtual else 0, w.time_zone),
-                    "languages": list(w.languages), "interpretation": w.interpretation, "capacity": w.capacity,
-                    "level": initiative.level, "status": w.status,
-                })
+                rows.append(
+                    {
+                        "initiative_id": initiative.pk,
+                        "title": w.title,
+                        "kind": w.kind,
+                        "venue": w.venue,
+                        "city": w.city,
+                        "country": w.country,
+                        "time_zone": w.time_zone,
+                        "starts_at": local_time(first_day, 13 if virtual else 9, 0, w.time_zone),
+                        "ends_at": local_time(last_day, 15 if virtual else 17, 30 if not virtual else 0, w.time_zone),
+                        "languages": list(w.languages),
+                        "interpretation": w.interpretation,
+                        "capacity": w.capacity,
+                        "level": initiative.level,
+                        "status": w.status,
+                    }
+                )
         ids = [initiative.pk for initiative in initiatives.values()]
         found = self.ensure(Workshop, ("initiative_id", "title"), rows, Workshop.objects.filter(initiative_id__in=ids))
         workshops = {
@@ -815,22 +1035,31 @@ class DemoCopy:
             if workshop.kind == W.VIRTUAL:
                 day_slots = [(first_day, (13, 0, 15, 0))]
             else:
-                day_slots = [(first_day + dt.timedelta(days=d), slot)
-                             for d in range((last_day - first_day).days + 1) for slot in slots]
+                day_slots = [
+                    (first_day + dt.timedelta(days=d), slot)
+                    for d in range((last_day - first_day).days + 1)
+                    for slot in slots
+                ]
             for title, (day, (h1, m1, h2, m2)) in zip(titles, day_slots, strict=False):
-                rows.append({
-                    "workshop_id": workshop.pk, "title": title,
-                    "starts_at": local_time(day, h1, m1, workshop.time_zone),
-                    "ends_at": local_time(day, h2, m2, workshop.time_zone),
-                })
+                rows.append(
+                    {
+                        "workshop_id": workshop.pk,
+                        "title": title,
+                        "starts_at": local_time(day, h1, m1, workshop.time_zone),
+                        "ends_at": local_time(day, h2, m2, workshop.time_zone),
+                    }
+                )
         ids = [workshop.pk for workshop in workshops.values()]
         self.ensure(AgendaSession, ("workshop_id", "title"), rows, AgendaSession.objects.filter(workshop_id__in=ids))
 
     def seed_assignments(self, workshops):
         facilitator = self.users[FACILITATOR].facilitator
         rows = [
-            {"workshop_id": workshops[(REGIONAL.codename, key)].pk, "facilitator_id": facilitator.pk,
-             "role": Assignment.Role.LEAD}
+            {
+                "workshop_id": workshops[(REGIONAL.codename, key)].pk,
+                "facilitator_id": facilitator.pk,
+                "role": Assignment.Role.LEAD,
+            }
             for key in ("oslo", "vienna")
         ]
         ids = [row["workshop_id"] for row in rows]
@@ -839,20 +1068,30 @@ class DemoCopy:
     # Invitations ----------------------------------------------------------------------------------
 
     def invitation_row(self, workshop, participant, party, status, index):
-        row = {"workshop_id": workshop.pk, "participant_id": participant.pk, "party_id": party.pk, "status": status,
-               "token_sequence": 0 if status in (IS.DRAFT, IS.QUEUED) else 1}
+        row = {
+            "workshop_id": workshop.pk,
+            "participant_id": participant.pk,
+            "party_id": party.pk,
+            "status": status,
+            "token_sequence": 0 if status in (IS.DRAFT, IS.QUEUED) else 1,
+        }
         if status in RESPONDED:
             before = (workshop.starts_at - self.now).days - 20 if workshop.starts_at < self.now else -3 - index % 9
             row["responded_at"] = self.days(before)
         if index % 4 == 1 and status in (IS.ACCEPTED, IS.ATTENDED, IS.NO_SHOW) and workshop.country:
-            row.update(needs_visa_letter=True, needs_travel_support=True,
-                       visa_letter_issued_at=min(workshop.starts_at - dt.timedelta(days=25), self.now))
+            row.update(
+                needs_visa_letter=True,
+                needs_travel_support=True,
+                visa_letter_issued_at=min(workshop.starts_at - dt.timedelta(days=25), self.now),
+            )
             purge_at = workshop.ends_at + dt.timedelta(days=30)
             if purge_at < self.now:
                 row["passport_purged_at"] = purge_at
             else:
-                row.update(passport_number=f"P{4711000 + workshop.pk * 100 + index}",
-                           passport_expires_on=self.today + dt.timedelta(days=1500))
+                row.update(
+                    passport_number=f"P{4711000 + workshop.pk * 100 + index}",
+                    passport_expires_on=self.today + dt.timedelta(days=1500),
+                )
         if workshop.interpretation and index % 3 == 0:
             row["needs_interpretation"] = True
         row["dietary_requirements"] = ("", "Vegetarian", "", "Halal", "", "No nuts")[index % 6]
@@ -864,14 +1103,16 @@ class DemoCopy:
             for person in people[codename]:
                 status = INVITATIONS[(codename, key)](person.index, person.party)
                 if status is not None and person.vetting != VettingCase.Status.REJECTED:
-                    rows.append(self.invitation_row(
-                        workshop, person.participant, parties[codename][person.party], status, person.index
-                    ))
+                    rows.append(
+                        self.invitation_row(
+                            workshop, person.participant, parties[codename][person.party], status, person.index
+                        )
+                    )
         account = self.participant_account
         for (codename, key), party in ((("MERIDIAN", "vienna"), 1), (("TAPESTRY", "amman"), 0)):
-            rows.append(self.invitation_row(
-                workshops[(codename, key)], account, parties[codename][party], IS.ACCEPTED, 0
-            ))
+            rows.append(
+                self.invitation_row(workshops[(codename, key)], account, parties[codename][party], IS.ACCEPTED, 0)
+            )
         ids = [workshop.pk for workshop in workshops.values()]
         found = self.ensure(
             Invitation, ("workshop_id", "participant_id"), rows, Invitation.objects.filter(workshop_id__in=ids)
@@ -881,8 +1122,12 @@ class DemoCopy:
             for invitation in found.values()
             if invitation.status == IS.SENT
         ]
-        self.ensure(InvitationReminder, ("invitation_id", "kind"), chased,
-                    InvitationReminder.objects.filter(invitation__workshop_id__in=ids))
+        self.ensure(
+            InvitationReminder,
+            ("invitation_id", "kind"),
+            chased,
+            InvitationReminder.objects.filter(invitation__workshop_id__in=ids),
+        )
 
     # Documents and outcomes -----------------------------------------------------------------------
 
@@ -891,54 +1136,111 @@ class DemoCopy:
         A = Document.Audience
         regional, backchannel, civil = (initiatives[p.codename] for p in (REGIONAL, BACKCHANNEL, CIVIL_SOCIETY))
         plans = [
-            (regional, None, "Background paper: incidents at sea, 2019-2025", D.BACKGROUND, Level.CONFIDENTIAL, A.TEAM,
-             LEAD),
-            (None, workshops[("MERIDIAN", "oslo")], "Non-paper: options for a maritime hotline", D.NON_PAPER,
-             Level.CONFIDENTIAL, A.FACILITATORS, LEAD),
-            (None, workshops[("MERIDIAN", "vienna")], "Round III: annotated agenda", D.AGENDA, Level.CONFIDENTIAL,
-             A.ATTENDEES, LEAD),
-            (backchannel, None, "Non-paper on sequencing a humanitarian pause", D.NON_PAPER,
-             Level.STRICTLY_CONFIDENTIAL, A.TEAM, LEAD),
-            (civil, None, "Mapping of civil-society actors in the Naru valley", D.BACKGROUND, Level.INTERNAL, A.TEAM,
-             STAFF),
-            (None, workshops[("TAPESTRY", "amman")], "Amman consultation: reading pack", D.READING_PACK, Level.INTERNAL,
-             A.ATTENDEES, STAFF),
+            (
+                regional,
+                None,
+                "Background paper: incidents at sea, 2019-2025",
+                D.BACKGROUND,
+                Level.CONFIDENTIAL,
+                A.TEAM,
+                LEAD,
+            ),
+            (
+                None,
+                workshops[("MERIDIAN", "oslo")],
+                "Non-paper: options for a maritime hotline",
+                D.NON_PAPER,
+                Level.CONFIDENTIAL,
+                A.FACILITATORS,
+                LEAD,
+            ),
+            (
+                None,
+                workshops[("MERIDIAN", "vienna")],
+                "Round III: annotated agenda",
+                D.AGENDA,
+                Level.CONFIDENTIAL,
+                A.ATTENDEES,
+                LEAD,
+            ),
+            (
+                backchannel,
+                None,
+                "Non-paper on sequencing a humanitarian pause",
+                D.NON_PAPER,
+                Level.STRICTLY_CONFIDENTIAL,
+                A.TEAM,
+                LEAD,
+            ),
+            (
+                civil,
+                None,
+                "Mapping of civil-society actors in the Naru valley",
+                D.BACKGROUND,
+                Level.INTERNAL,
+                A.TEAM,
+                STAFF,
+            ),
+            (
+                None,
+                workshops[("TAPESTRY", "amman")],
+                "Amman consultation: reading pack",
+                D.READING_PACK,
+                Level.INTERNAL,
+                A.ATTENDEES,
+                STAFF,
+            ),
         ]
         rows = [
-            {"initiative_id": initiative.pk if initiative else None, "workshop_id": workshop.pk if workshop else None,
-             "title": title, "kind": kind, "level": level, "audience": audience}
+            {
+                "initiative_id": initiative.pk if initiative else None,
+                "workshop_id": workshop.pk if workshop else None,
+                "title": title,
+                "kind": kind,
+                "level": level,
+                "audience": audience,
+            }
             for initiative, workshop, title, kind, level, audience, _uploader in plans
         ]
         ids = [initiative.pk for initiative in initiatives.values()]
         found = self.ensure(
-            Document, ("initiative_id", "workshop_id", "title"), rows,
+            Document,
+            ("initiative_id", "workshop_id", "title"),
+            rows,
             Document.objects.filter(Q(initiative_id__in=ids) | Q(workshop__initiative_id__in=ids)),
         )
-        documents = [(found[(row["initiative_id"], row["workshop_id"], row["title"])], plan[-1])
-                     for row, plan in zip(rows, plans, strict=True)]
+        documents = [
+            (found[(row["initiative_id"], row["workshop_id"], row["title"])], plan[-1])
+            for row, plan in zip(rows, plans, strict=True)
+        ]
         versioned = set(
-            DocumentVersion.objects.filter(document__in=[doc for doc, _ in documents], number=1)
-            .values_list("document_id", flat=True)
+            DocumentVersion.objects.filter(document__in=[doc for doc, _ in documents], number=1).values_list(
+                "document_id", flat=True
+            )
         )
         for document, uploader in documents:
             if document.pk in versioned:
                 continue
             version = DocumentVersion(document=document, number=1, uploaded_by=self.users[uploader])
-            content = demo_pdf(document.title, [
-                "FICTIONAL DEMO DOCUMENT - every name, place and fact in it is invented.",
-                f"Kind: {document.get_kind_display()}. Level: {document.get_level_display()}.",
-                "",
-                "1. Context. The parties met under the Chatham House rule.",
-                "2. Options. A hotline, joint exercises, a standing liaison group.",
-                "3. Next steps. Circulate comments to the facilitation team within two weeks.",
-            ])
+            content = demo_pdf(
+                document.title,
+                [
+                    "FICTIONAL DEMO DOCUMENT - every name, place and fact in it is invented.",
+                    f"Kind: {document.get_kind_display()}. Level: {document.get_level_display()}.",
+                    "",
+                    "1. Context. The parties met under the Chatham House rule.",
+                    "2. Options. A hotline, joint exercises, a standing liaison group.",
+                    "3. Next steps. Circulate comments to the facilitation team within two weeks.",
+                ],
+            )
             version.file.save(f"{slugify(document.title)[:60]}.pdf", ContentFile(content), save=True)
             self.created[DocumentVersion._meta.label] += 1
 
     def seed_reports(self, workshops):
         S = OutcomeReport.Status
-        geneva, oslo, tunis = (workshops[key] for key in
-                               (("MERIDIAN", "geneva"), ("MERIDIAN", "oslo"), ("TAPESTRY", "tunis")))
+        geneva, oslo, tunis = (
+            workshops[key] for key in (("MERIDIAN", "geneva"), ("MERIDIAN", "oslo"), ("TAPESTRY", "tunis"))
+        )
         lead, facilitator, staff = self.users[LEAD], self.users[FACILITATOR], self.users[STAFF]
         texts = {
             "summary": "Participants reviewed recent incidents at sea and agreed that the absence of direct "
@@ -955,8 +1257,13 @@ class DemoCopy:
         ]
         rows = []
         for workshop, status, author, approver in plans:
-            row = {"workshop_id": workshop.pk, "status": status, "level": workshop.level, "author_id": author.pk,
-                   **texts}
+            row = {
+                "workshop_id": workshop.pk,
+                "status": status,
+                "level": workshop.level,
+                "author_id": author.pk,
+                **texts,
+            }
             if status != S.DRAFT:
                 row["submitted_at"] = workshop.ends_at + dt.timedelta(days=6)
             if approver is not None:
@@ -969,17 +1276,24 @@ class DemoCopy:
             {"report_id": report.pk, "number": 1, "content": texts, "saved_by_id": report.author_id}
             for report in reports
         ]
-        self.ensure(OutcomeReportVersion, ("report_id", "number"), versions,
-                    OutcomeReportVersion.objects.filter(report__in=reports))
+        self.ensure(
+            OutcomeReportVersion,
+            ("report_id", "number"),
+            versions,
+            OutcomeReportVersion.objects.filter(report__in=reports),
+        )
         self.seed_action_items(reports, lead, facilitator, staff)
         briefing = {
-            "report_id": reports[0].pk, "recipient": "Office of the Special Envoy for the Calder Sea (fictional)",
+            "report_id": reports[0].pk,
+            "recipient": "Office of the Special Envoy for the Calder Sea (fictional)",
             "briefing_level": TrackOneBriefing.BriefingLevel.SENIOR_OFFICIAL,
-            "briefed_on": geneva.ends_at.date() + dt.timedelta(days=14), "briefed_by_id": lead.pk,
+            "briefed_on": geneva.ends_at.date() + dt.timedelta(days=14),
+            "briefed_by_id": lead.pk,
             "shared": "The options paper and the points of convergence, without attribution.",
         }
-        self.ensure(TrackOneBriefing, ("report_id", "recipient"), [briefing],
-                    TrackOneBriefing.objects.filter(report=reports[0]))
+        self.ensure(
+            TrackOneBriefing, ("report_id", "recipient"), [briefing], TrackOneBriefing.objects.filter(report=reports[0])
+        )
 
     def seed_action_items(self, reports, lead, facilitator, staff):
         AS = ActionItem.Status
@@ -993,9 +1307,14 @@ class DemoCopy:
             (tunis, "Ask the mediators' office for a slot to present the priorities", staff, 30, AS.OPEN),
         ]
         rows = [
-            {"report_id": report.pk, "title": title, "owner_id": owner.pk,
-             "due_on": self.today + dt.timedelta(days=due), "status": status,
-             "completed_at": self.days(due) if status == AS.DONE else None}
+            {
+                "report_id": report.pk,
+                "title": title,
+                "owner_id": owner.pk,
+                "due_on": self.today + dt.timedelta(days=due),
+                "status": status,
+                "completed_at": self.days(due) if status == AS.DONE else None,
+            }
             for report, title, owner, due, status in items
         ]
         self.ensure(ActionItem, ("report_id", "title"), rows, ActionItem.objects.filter(report__in=reports))

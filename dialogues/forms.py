@@ -74,9 +74,7 @@ class StyledInlineFormSet(CheckedInlineFormSet):
 
 
 class InitiativeFilterForm(StyledFormMixin, forms.Form):
-    q = forms.CharField(
-        label=_("Search"), required=False, max_length=100, help_text=_("Title, codename or conflict.")
-    )
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, help_text=_("Title, codename or conflict."))
     phase = forms.ChoiceField(
         label=_("Phase"), required=False, choices=[("", _("All phases"))] + Initiative.Phase.choices
     )

@@ -195,9 +195,7 @@ class Workshop(models.Model):
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
     country = CountryField(_("country"), blank=True)
-    time_zone = models.CharField(
-        _("venue time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
-    )
+    time_zone = models.CharField(_("venue time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
     starts_at = models.DateTimeField(_("starts"), validators=[validate_datetime_in_range])
     ends_at = models.DateTimeField(_("ends"), validators=[validate_datetime_in_range])
     languages = LanguagesField(_("working languages"))
@@ -350,9 +348,7 @@ class Invitation(models.Model):
         NO_SHOW = "no_show", _("No-show")
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="invitations")
-    participant = models.ForeignKey(
-        "participants.Participant", on_delete=models.PROTECT, related_name="invitations"
-    )
+    participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT, related_name="invitations")
     party = models.ForeignKey(
         Party, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("delegation of")
     )

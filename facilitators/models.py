@@ -42,9 +42,7 @@ class Assignment(models.Model):
         CO = "co", _("Co-facilitator")
         RAPPORTEUR = "rapporteur", _("Rapporteur")
 
-    workshop = models.ForeignKey(
-        "dialogues.Workshop", on_delete=models.CASCADE, related_name="facilitator_assignments"
-    )
+    workshop = models.ForeignKey("dialogues.Workshop", on_delete=models.CASCADE, related_name="facilitator_assignments")
     facilitator = models.ForeignKey(Facilitator, on_delete=models.PROTECT, related_name="assignments")
     role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.LEAD)
 

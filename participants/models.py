@@ -46,7 +46,14 @@ class Organization(models.Model):
             models.CheckConstraint(
                 condition=Q(
                     kind__in=[
-                        "ngo", "think_tank", "university", "international", "government", "business", "media", "other"
+                        "ngo",
+                        "think_tank",
+                        "university",
+                        "international",
+                        "government",
+                        "business",
+                        "media",
+                        "other",
                     ]
                 ),
                 name="organization_kind_known",
@@ -141,9 +148,7 @@ class Participant(models.Model):
         ordering = ["full_name", "pk"]
         constraints = [
             level_check(),
-            models.UniqueConstraint(
-                fields=["codename"], condition=~Q(codename=""), name="participant_codename_unique"
-            ),
+            models.UniqueConstraint(fields=["codename"], condition=~Q(codename=""), name="participant_codename_unique"),
             models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="participant_email_unique"),
             models.CheckConstraint(condition=Q(risk_level__in=[1, 2, 3]), name="participant_risk_level_known"),
             models.CheckConstraint(
@@ -297,9 +302,7 @@ class VettingCase(models.Model):
     @property
     def is_current_approval(self):
         return (
-            self.status in self.APPROVED_STATUSES
-            and self.expires_at is not None
-            and self.expires_at > timezone.now()
+            self.status in self.APPROVED_STATUSES and self.expires_at is not None and self.expires_at > timezone.now()
         )
 
     effective_level = Level.CONFIDENTIAL

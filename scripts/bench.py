@@ -115,7 +115,6 @@ def page_url(url_name, pick, user):
         return None, f"{NOT_AVAILABLE}: {type(error).__name__}"
 
 
-
 def measure(client, url):
     """Status, query counts of the measured requests, and their median time in milliseconds."""
     from django.db import connection

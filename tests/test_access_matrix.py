@@ -232,8 +232,15 @@ def test_access_matrix(client, world, name):
 def test_lists_and_searches_show_only_what_the_viewer_may_see(client, world, who):
     client.force_login(world.users[who])
     shown = {}
-    for url in ("/initiatives/", "/workshops/", "/participants/", "/", "/initiatives/?q=Initiative",
-                "/workshops/?q=Workshop", "/participants/?q=Person"):
+    for url in (
+        "/initiatives/",
+        "/workshops/",
+        "/participants/",
+        "/",
+        "/initiatives/?q=Initiative",
+        "/workshops/?q=Workshop",
+        "/participants/?q=Person",
+    ):
         response = client.get(url)
         shown[url] = response.content.decode() if response.status_code == 200 else ""
     page = "\n".join(shown.values())

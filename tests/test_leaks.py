@@ -110,8 +110,14 @@ def test_the_initiative_admin_names_no_workshop_the_admin_may_not_see(
     for prefix, count in (("team_memberships", 1), ("parties", 0), ("fundings", 0)):
         data.update({f"{prefix}-TOTAL_FORMS": count, f"{prefix}-INITIAL_FORMS": count})
     membership = initiative.team_memberships.get()
-    data.update({"team_memberships-0-id": membership.pk, "team_memberships-0-initiative": initiative.pk,
-                 "team_memberships-0-user": membership.user_id, "team_memberships-0-role": membership.role})
+    data.update(
+        {
+            "team_memberships-0-id": membership.pk,
+            "team_memberships-0-initiative": initiative.pk,
+            "team_memberships-0-user": membership.user_id,
+            "team_memberships-0-role": membership.role,
+        }
+    )
     response = client.post(url, data)
     assert response.status_code == 200
     errors = str(response.context["adminform"].form.errors["level"])

@@ -106,9 +106,7 @@ def test_purged_passport_details_stay_empty():
 
 
 def test_model_validation_keeps_a_workshop_at_or_above_its_initiative_level():
-    workshop = f.WorkshopFactory.build(
-        initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL), level=Level.INTERNAL
-    )
+    workshop = f.WorkshopFactory.build(initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL), level=Level.INTERNAL)
     with pytest.raises(ValidationError) as error:
         workshop.full_clean()
     assert "level" in error.value.message_dict
@@ -122,9 +120,7 @@ def test_an_invitation_party_belongs_to_the_workshop_initiative():
 
 
 def test_workshop_times_are_shown_in_the_venue_time_zone():
-    workshop = f.WorkshopFactory(
-        time_zone="Asia/Muscat", starts_at=dt.datetime(2027, 1, 10, 5, 0, tzinfo=dt.UTC)
-    )
+    workshop = f.WorkshopFactory(time_zone="Asia/Muscat", starts_at=dt.datetime(2027, 1, 10, 5, 0, tzinfo=dt.UTC))
     assert workshop.local_starts_at.hour == 9
     assert workshop.local_starts_at.utcoffset() == dt.timedelta(hours=4)
 

@@ -189,8 +189,10 @@ def test_detail_of_a_masked_participant_shows_no_identity(client, staff):
 
 def test_detail_lists_only_invitations_the_viewer_may_see(client, staff):
     participant = f.ParticipantFactory()
-    f.InvitationFactory(participant=participant, workshop=f.WorkshopFactory(
-        initiative=f.InitiativeFactory(level=Level.INTERNAL), title="Open roundtable"))
+    f.InvitationFactory(
+        participant=participant,
+        workshop=f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.INTERNAL), title="Open roundtable"),
+    )
     f.InvitationFactory(participant=participant, workshop=f.WorkshopFactory(title="Closed backchannel"))
     client.force_login(staff)
     response = client.get(participant.get_absolute_url())
@@ -222,9 +224,7 @@ def test_a_hidden_participant_answers_404(client, staff):
 
 def test_staff_create_a_participant_with_consents(client, staff):
     client.force_login(staff)
-    response = client.post(
-        CREATE_URL, participant_data(consents_to_data_processing="on", accepts_chatham_house="on")
-    )
+    response = client.post(CREATE_URL, participant_data(consents_to_data_processing="on", accepts_chatham_house="on"))
     participant = Participant.objects.get(email="jonas@example.org")
     assert response.status_code == 302
     assert response.url == participant.get_absolute_url()

@@ -23,9 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def invitation_with_passport(days_since_end):
     end = timezone.now() - dt.timedelta(days=days_since_end)
     workshop = f.WorkshopFactory(starts_at=end - dt.timedelta(days=2), ends_at=end)
-    return f.InvitationFactory(
-        workshop=workshop, passport_number="P1234567", passport_expires_on=dt.date(2030, 1, 1)
-    )
+    return f.InvitationFactory(workshop=workshop, passport_number="P1234567", passport_expires_on=dt.date(2030, 1, 1))
 
 
 @pytest.mark.django_db
@@ -68,8 +66,20 @@ def test_a_real_worker_on_redis_runs_the_purge():
     }
     queue = f"parley-test-{os.getpid()}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--queues", queue,
-         "--without-mingle", "--without-gossip", "--loglevel=WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--queues",
+            queue,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=WARNING",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -36,8 +36,6 @@ def test_icontains_searches_can_use_a_trigram_index(queryset, index):
     assert index in plan(queryset().order_by())
 
 
-
-
 @pytest.mark.parametrize("role", ["admin", "staff"])
 def test_the_participant_list_search_never_scans_the_participant_table(make_user, role):
     from core.levels import Level

@@ -223,8 +223,12 @@ class TestDocuments:
 
     @pytest.mark.parametrize(
         ("status", "sees"),
-        [(Invitation.Status.ACCEPTED, True), (Invitation.Status.ATTENDED, True), (Invitation.Status.SENT, False),
-         (Invitation.Status.DECLINED, False)],
+        [
+            (Invitation.Status.ACCEPTED, True),
+            (Invitation.Status.ATTENDED, True),
+            (Invitation.Status.SENT, False),
+            (Invitation.Status.DECLINED, False),
+        ],
     )
     def test_attendees_see_attendee_documents_once_accepted(self, participant_user, status, sees):
         workshop, documents = self.setup_documents()

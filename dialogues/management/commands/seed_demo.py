@@ -18,9 +18,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--scale", type=int, default=1, help=_("Number of copies of the initiatives (default 1).")
-        )
+        parser.add_argument("--scale", type=int, default=1, help=_("Number of copies of the initiatives (default 1)."))
 
     def handle(self, *args, scale, **options):
         if scale < 1:
@@ -28,8 +26,11 @@ class Command(BaseCommand):
         result = demo_seed(scale=scale)
         total = sum(result.created.values())
         if total:
-            self.stdout.write(self.style.SUCCESS(_("Demo data (scale %(scale)s): %(total)s rows created.") % {
-                "scale": scale, "total": total}))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("Demo data (scale %(scale)s): %(total)s rows created.") % {"scale": scale, "total": total}
+                )
+            )
             for label, count in sorted(result.created.items()):
                 if count:
                     self.stdout.write(f"  {label:<34} {count:>6}")
