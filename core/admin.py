@@ -227,10 +227,15 @@ class ScopedAdminMixin:
         return super().get_changelist_instance(request)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A clash the forms could not see (rows trading unique values, a row saved by someone else in
-        the meantime) undoes the whole save and says so, instead of a server error."""
+        """A service refusing the save, or a clash the forms could not see (rows trading unique values, a
+        row saved by someone else in the meantime), undoes the whole save and says so, instead of a server
+        error."""
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as refused:  # a service's rule, checked again at save time: nothing was saved
+            for message in refused.messages:
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
         except IntegrityError:
             self.message_user(
                 request,
