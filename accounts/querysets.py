@@ -4,10 +4,10 @@ Accounts are not confidential records, with one exception: a participant's sign-
 their name and e-mail, so it is their identity, and is seen only by whoever may see that identity.
 """
 
-from django.apps import apps
 from django.db import models
+from django.db.models import Q
 
-from core.visibility import is_reader
+from core.visibility import identity_rule, is_reader, participant_rule
 
 
 class UserQuerySet(models.QuerySet):
@@ -15,9 +15,7 @@ class UserQuerySet(models.QuerySet):
         """Every account, except those of participants whose identity (or record) is hidden from ``user``."""
         if not is_reader(user):
             return self.none()
-        Participant = apps.get_model("participants", "Participant")
-        shown = Participant.objects.visible_to(user).filter(Participant.objects.identity_q(user))
-        hidden_accounts = (
-            Participant.objects.filter(user__isnull=False).exclude(pk__in=shown.values("pk")).values("user_id")
+        shown = participant_rule(user, self.model, prefix="participant__") & identity_rule(
+            user, self.model, prefix="participant__"
         )
-        return self.exclude(pk__in=hidden_accounts)
+        return self.filter(Q(participant__isnull=True) | shown)

@@ -11,6 +11,16 @@ class Level(models.IntegerChoices):
     STRICTLY_CONFIDENTIAL = 40, _("Strictly confidential")
 
 
+class RiskLevel(models.IntegerChoices):
+    """How much harm a participant would come to if their involvement were known (``Participant.RiskLevel``).
+
+    HIGH protects the identity: see ``core.visibility.identity_rule``."""
+
+    LOW = 1, _("Low")
+    MEDIUM = 2, _("Medium")
+    HIGH = 3, _("High")
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
     STAFF = "staff", _("Staff")

@@ -8,16 +8,22 @@ and those of the workshop and initiative it belongs to) **and** one of:
 - a grant of the record's own kind applies (``grants``: the workshop's assigned facilitator, the
   invited participant, an action item's owner …).
 
-Observers see no record at all. Each app builds its ``visible_to(user)`` from :func:`visibility_q`,
-supplying the paths; nothing else decides who sees what.
+Observers see no record at all. Each app builds its ``visible_to(user)`` from the rules below
+(:func:`initiative_rule`, :func:`workshop_rule`, :func:`report_rule`, :func:`participant_rule`,
+:func:`identity_rule` …), all built on :func:`visibility_q`; nothing else decides who sees what.
+
+The rules name other apps' records only through relation paths (``prefix`` leads from the model
+being filtered to the record the rule is about; the user's own ties are reached from the user
+model), so that this module imports no app and every app may import it.
 """
 
 from functools import reduce
 from operator import and_, or_
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from .levels import Level, Role
+from .levels import Level, RiskLevel, Role
 
 NOTHING = Q(pk__in=[])
 
@@ -57,3 +63,146 @@ def visibility_q(user, *, levels, team=None, grants=None):
     if not openings:
         return NOTHING
     return cleared & reduce(or_, openings)
+
+
+# --- The user's own ties, as subqueries --------------------------------------------------------------
+
+
+def _reached_from(user, path):
+    """Subquery: the values at ``path`` from the user's row; empty (not NULL) when there are none."""
+    return get_user_model()._default_manager.filter(pk=user.pk, **{f"{path}__isnull": False}).values(path)
+
+
+def team_initiative_ids(user):
+    """Subquery: the initiatives whose team the user is on."""
+    return _reached_from(user, "team_memberships__initiative_id")
+
+
+def assigned_workshop_ids(user):
+    """Subquery: the workshops the user is an assigned facilitator of."""
+    return _reached_from(user, "facilitator__assignments__workshop_id")
+
+
+def assigned_initiative_ids(user):
+    """Subquery: the initiatives of the workshops the user is an assigned facilitator of."""
+    return _reached_from(user, "facilitator__assignments__workshop__initiative_id")
+
+
+def attended_workshop_ids(user, statuses):
+    """Subquery: the workshops the user's participant record is invited to with one of ``statuses``."""
+    return (
+        get_user_model()
+        ._default_manager.filter(pk=user.pk, participant__invitations__status__in=statuses)
+        .values("participant__invitations__workshop_id")
+    )
+
+
+# --- The rule for each kind of record ------------------------------------------------------------------
+
+
+def _pk_path(prefix):
+    return f"{prefix}id" if prefix else "pk"
+
+
+def initiative_rule(user, prefix=""):
+    """The rule for a record that belongs to an initiative (``prefix`` leads to the initiative)."""
+    if not is_reader(user):
+        return NOTHING
+    return visibility_q(
+        user, levels=[f"{prefix}level"], team=Q(**{f"{_pk_path(prefix)}__in": team_initiative_ids(user)})
+    )
+
+
+def workshop_rule(user, prefix="", grants=None):
+    """The rule for a record that belongs to a workshop (``prefix`` leads to the workshop)."""
+    if not is_reader(user):
+        return NOTHING
+    opened = Q(**{f"{_pk_path(prefix)}__in": assigned_workshop_ids(user)})
+    if grants is not None:
+        opened |= grants
+    return visibility_q(
+        user,
+        levels=[f"{prefix}level", f"{prefix}initiative__level"],
+        team=Q(**{f"{prefix}initiative_id__in": team_initiative_ids(user)}),
+        grants=opened,
+    )
+
+
+def staffed_workshop_rule(user, prefix=""):
+    """Workshops the user runs (on the initiative's team, or assigned facilitator) and is cleared for.
+
+    This, not ``workshop_rule``, opens the identities of high-risk invitees: seeing a workshop as
+    INTERNAL staff of the organisation is not enough.
+    """
+    if not is_reader(user) or user.role == Role.PARTICIPANT:
+        return NOTHING
+    cleared = Q(**{f"{prefix}level__lte": user.clearance, f"{prefix}initiative__level__lte": user.clearance})
+    return cleared & (
+        Q(**{f"{prefix}initiative_id__in": team_initiative_ids(user)})
+        | Q(**{f"{_pk_path(prefix)}__in": assigned_workshop_ids(user)})
+    )
+
+
+def report_rule(user, prefix="", grants=None):
+    """An outcome report (and what hangs off it): its own level, its workshop's and initiative's."""
+    if not is_reader(user):
+        return NOTHING
+    opened = Q(**{f"{prefix}workshop_id__in": assigned_workshop_ids(user)})
+    if grants is not None:
+        opened |= grants
+    return visibility_q(
+        user,
+        levels=[f"{prefix}level", f"{prefix}workshop__level", f"{prefix}workshop__initiative__level"],
+        team=Q(**{f"{prefix}workshop__initiative_id__in": team_initiative_ids(user)}),
+        grants=opened,
+    )
+
+
+def _model_at(model, path):
+    """The model that the relation path ``path`` leads to from ``model``, as a lookup would follow it."""
+    for name in path.split("__"):
+        model = model._meta.get_field(name).related_model
+    return model
+
+
+def _invited_to(user, model, prefix, rule):
+    """``Q`` on ``model``: the participant at ``prefix`` is invited to a workshop that ``rule`` opens.
+
+    An ``__in`` subquery, so that a person invited to several workshops is still one row. The workshops
+    are chosen in a subquery of their own: the rule's conditions then all bear on the workshop table,
+    and PostgreSQL picks the few workshops first and their invitations by index.
+    """
+    workshops = _model_at(model, f"{prefix}invitations__workshop")._default_manager.filter(rule(user))
+    invitations = _model_at(model, f"{prefix}invitations")._default_manager.filter(workshop__in=workshops)
+    return Q(**{f"{prefix}pk__in": invitations.values("participant_id")})
+
+
+def participant_rule(user, model, prefix=""):
+    """The rule for a participant's record (``prefix`` leads from ``model`` to the participant).
+
+    Their level and one of: INTERNAL or below for the organisation's staff, any level (they are
+    cleared for) for admins, invited to a workshop the user may see; and always the person themself.
+    """
+    if not is_reader(user):
+        return NOTHING
+    grants = _invited_to(user, model, prefix, workshop_rule)
+    if is_admin(user):
+        grants |= Q(**{f"{prefix}pk__isnull": False})  # admins vet everyone they are cleared for
+    return visibility_q(user, levels=[f"{prefix}level"], grants=grants) | Q(**{f"{prefix}user": user})
+
+
+def identity_rule(user, model, prefix=""):
+    """True for participants whose identity (name, e-mail, affiliation) the user may see.
+
+    People at low or medium risk: anyone who may see the record. High-risk people: the person
+    themself, CONFIDENTIAL-cleared admins, and the CONFIDENTIAL-cleared team members and
+    facilitators of a workshop they are invited to. Everyone else sees the codename.
+    """
+    if not is_reader(user):
+        return NOTHING
+    opened = Q(**{f"{prefix}risk_level__lt": RiskLevel.HIGH}) | Q(**{f"{prefix}user": user})
+    if user.clearance >= Level.CONFIDENTIAL:
+        if is_admin(user):
+            return Q(**{f"{prefix}pk__isnull": False})
+        opened |= _invited_to(user, model, prefix, staffed_workshop_rule)
+    return opened

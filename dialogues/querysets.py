@@ -1,48 +1,24 @@
-"""Scoped reads of the dialogues app: one ``visible_to(user)`` per model, all built on
-``core.visibility.visibility_q``."""
+"""Scoped reads of the dialogues app: one ``visible_to(user)`` per model, all built on the rules of
+``core.visibility``."""
 
-from django.apps import apps
 from django.db import models
 from django.db.models import Q
 
 from core.levels import Role
-from core.visibility import NOTHING, is_reader, visibility_q
+from core.visibility import (
+    assigned_initiative_ids,
+    assigned_workshop_ids,
+    attended_workshop_ids,
+    initiative_rule,
+    is_reader,
+    staffed_workshop_rule,
+    team_initiative_ids,
+    visibility_q,
+    workshop_rule,
+)
 
-
-def team_initiative_ids(user):
-    """Subquery: the initiatives whose team the user is on."""
-    TeamMembership = apps.get_model("dialogues", "TeamMembership")
-    return TeamMembership.objects.filter(user=user).values("initiative_id")
-
-
-def assigned_workshop_ids(user):
-    """Subquery: the workshops the user is an assigned facilitator of."""
-    Assignment = apps.get_model("facilitators", "Assignment")
-    return Assignment.objects.filter(facilitator__user=user).values("workshop_id")
-
-
-def initiative_rule(user, prefix=""):
-    """The rule for a record that belongs to an initiative (``prefix`` leads to the initiative)."""
-    if not is_reader(user):
-        return NOTHING
-    id_path = f"{prefix}id" if prefix else "pk"
-    return visibility_q(user, levels=[f"{prefix}level"], team=Q(**{f"{id_path}__in": team_initiative_ids(user)}))
-
-
-def workshop_rule(user, prefix="", grants=None):
-    """The rule for a record that belongs to a workshop (``prefix`` leads to the workshop)."""
-    if not is_reader(user):
-        return NOTHING
-    id_path = f"{prefix}id" if prefix else "pk"
-    opened = Q(**{f"{id_path}__in": assigned_workshop_ids(user)})
-    if grants is not None:
-        opened |= grants
-    return visibility_q(
-        user,
-        levels=[f"{prefix}level", f"{prefix}initiative__level"],
-        team=Q(**{f"{prefix}initiative_id__in": team_initiative_ids(user)}),
-        grants=opened,
-    )
+# The invitation statuses (``Invitation.Status``) of someone who comes to the workshop.
+ATTENDING = ("accepted", "attended")
 
 
 class InitiativeQuerySet(models.QuerySet):
@@ -84,11 +60,7 @@ class WorkshopQuerySet(models.QuerySet):
         This, not ``visible_to``, opens the identities of high-risk invitees: seeing a workshop as
         INTERNAL staff of the organisation is not enough.
         """
-        if not is_reader(user) or user.role == Role.PARTICIPANT:
-            return self.none()
-        return self.filter(level__lte=user.clearance, initiative__level__lte=user.clearance).filter(
-            Q(initiative_id__in=team_initiative_ids(user)) | Q(pk__in=assigned_workshop_ids(user))
-        )
+        return self.filter(staffed_workshop_rule(user))
 
 
 class AgendaSessionQuerySet(models.QuerySet):
@@ -109,20 +81,14 @@ class DocumentQuerySet(models.QuerySet):
         if not is_reader(user):
             return self.none()
         Audience = self.model.Audience
-        Invitation = apps.get_model("dialogues", "Invitation")
-        Workshop = apps.get_model("dialogues", "Workshop")
         assigned = assigned_workshop_ids(user)
         for_facilitators = Q(audience__in=[Audience.FACILITATORS, Audience.ATTENDEES])
-        attending = Invitation.objects.filter(
-            participant__user=user,
-            status__in=[Invitation.Status.ACCEPTED, Invitation.Status.ATTENDED],
-        ).values("workshop_id")
+        attending = attended_workshop_ids(user, ATTENDING)
         on_initiative = visibility_q(
             user,
             levels=["level", "initiative__level"],
             team=Q(initiative_id__in=team_initiative_ids(user)),
-            grants=for_facilitators
-            & Q(initiative_id__in=Workshop.objects.filter(pk__in=assigned).values("initiative_id")),
+            grants=for_facilitators & Q(initiative_id__in=assigned_initiative_ids(user)),
         )
         on_workshop = visibility_q(
             user,

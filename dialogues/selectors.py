@@ -12,11 +12,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core.figures import breakdown
 from core.levels import Level, Role
-from core.visibility import is_admin, is_organisation_member, is_reader
-from facilitators.models import Assignment, OutcomeReport
-from participants.models import Participant, SanctionsHit, VettingCase
+from core.pagination import counted_list
+from core.visibility import assigned_workshop_ids, is_admin, is_organisation_member, is_reader, team_initiative_ids
+from participants.models import Participant
 
 from .models import (
     AgendaSession,
@@ -29,14 +30,12 @@ from .models import (
     TeamMembership,
     Workshop,
 )
-from .querysets import assigned_workshop_ids, team_initiative_ids
 
 MANAGING_TEAM_ROLES = (TeamMembership.Role.LEAD, TeamMembership.Role.PROGRAMME_OFFICER)
 TEAM_CANDIDATE_ROLES = (Role.ADMIN, Role.STAFF, Role.FACILITATOR)
 ACCEPTED = (Invitation.Status.ACCEPTED, Invitation.Status.ATTENDED)
 AWAITING_REPLY = (Invitation.Status.QUEUED, Invitation.Status.SENT)
 DECLINED = (Invitation.Status.DECLINED, Invitation.Status.WITHDRAWN)
-DASHBOARD_LIST_SIZE = 10
 
 
 def count_of(queryset, field):
@@ -161,8 +160,6 @@ def workshops_below_level_label(user, initiative, level):
 
 def team_candidates(initiative=None):
     """Users who may be put on a team: active admins, staff and facilitators (and who is on it already)."""
-    from accounts.models import User
-
     eligible = Q(is_active=True, role__in=TEAM_CANDIDATE_ROLES)
     if initiative is not None and initiative.pk:
         eligible |= Q(pk__in=TeamMembership.objects.filter(initiative=initiative).values("user_id"))
@@ -212,6 +209,17 @@ def invitations_for_workshop_page(user):
     )
 
 
+def facilitator_assignments():
+    """The facilitators assigned to workshops, for a prefetch from workshops already scoped to the user.
+
+    An assignment is visible exactly when its workshop is (``AssignmentQuerySet.visible_to``), so it
+    needs no filter of its own here. The model is reached through the relation: ``facilitators`` is
+    built on ``dialogues``, not the other way round.
+    """
+    Assignment = Workshop.facilitator_assignments.field.model
+    return Assignment.objects.select_related("facilitator__user")
+
+
 def workshop_get_for(user, pk):
     """The workshop page: agenda, facilitators, invitations by party, documents, each scoped to the user."""
     workshops = (
@@ -220,10 +228,7 @@ def workshop_get_for(user, pk):
         .annotate(initiative_visible=initiative_visible_flag(user))
         .prefetch_related(
             Prefetch("sessions", queryset=AgendaSession.objects.visible_to(user)),
-            Prefetch(
-                "facilitator_assignments",
-                queryset=Assignment.objects.visible_to(user).select_related("facilitator__user"),
-            ),
+            Prefetch("facilitator_assignments", queryset=facilitator_assignments()),
             Prefetch("invitations", queryset=invitations_for_workshop_page(user)),
             Prefetch("documents", queryset=documents_for(user)),
         )
@@ -258,45 +263,15 @@ def document_latest_version(user, document):
     return DocumentVersion.objects.visible_to(user).filter(document=document).order_by("-number").first()
 
 
-# --- Dashboard -----------------------------------------------------------------------------------
+# --- A user's own work (the dashboard shows these) ------------------------------------------------
 
 
-def counted_list(queryset, size=DASHBOARD_LIST_SIZE):
-    """A count and the first ``size`` rows: two queries whatever the size."""
-    return {"count": queryset.count(), "items": list(queryset[:size])}
 
 
-def participants_awaiting_vetting(user):
-    people = (
-        Participant.objects.visible_to(user)
-        .with_identity_for(user)
-        .with_vetting_status()
-        .filter(vetting_status__in=[VettingCase.Status.PENDING, VettingCase.Status.IN_REVIEW])
-    )
-    queue = counted_list(people.order_by("pk"))
-    labels = dict(VettingCase.Status.choices)
-    for person in queue["items"]:
-        person.vetting_status_label = labels.get(person.vetting_status, person.vetting_status)
-    return queue
 
 
-def vetting_approvals_expiring(user, days=30):
-    now = timezone.now()
-    people = (
-        Participant.objects.visible_to(user)
-        .with_identity_for(user)
-        .with_vetting_status()
-        .filter(
-            vetting_status__in=VettingCase.APPROVED_STATUSES,
-            vetting_expires_at__gt=now,
-            vetting_expires_at__lte=now + dt.timedelta(days=days),
-        )
-    )
-    return counted_list(people.order_by("vetting_expires_at", "pk"))
 
 
-def open_sanctions_hit_count(user):
-    return SanctionsHit.objects.visible_to(user).filter(status=SanctionsHit.Status.OPEN).count()
 
 
 def initiatives_on_team_of(user):
@@ -349,14 +324,6 @@ def workshops_assigned_to(user, recent_days=90):
     ]
 
 
-def outcome_reports_in_draft_by(user):
-    reports = (
-        OutcomeReport.objects.visible_to(user)
-        .filter(author=user, status=OutcomeReport.Status.DRAFT)
-        .select_related("workshop", "session")
-        .order_by("-updated_at", "-pk")
-    )
-    return counted_list(reports)
 
 
 def invitations_of(user):
@@ -427,27 +394,3 @@ def initiative_figures_for_observer(user):
         figure["by_gender"], _total = breakdown(by_gender)
         figures.append(figure)
     return figures
-
-
-def dashboard_for(user):
-    """What needs the user's attention, by role."""
-    role = user.role
-    context = {"role": role}
-    if role == Role.OBSERVER:
-        context["observed"] = initiative_figures_for_observer(user)
-        return context
-    if is_admin(user):
-        context["vetting_queue"] = participants_awaiting_vetting(user)
-        context["vetting_expiring"] = vetting_approvals_expiring(user)
-        context["open_sanctions_hits"] = open_sanctions_hit_count(user)
-    if role in (Role.ADMIN, Role.STAFF, Role.FACILITATOR):
-        context["my_initiatives"] = initiatives_on_team_of(user)
-    if role in (Role.ADMIN, Role.STAFF):
-        context["upcoming_workshops"] = workshops_upcoming_for(user)
-    if role == Role.FACILITATOR:
-        context["assigned_groups"] = workshops_assigned_to(user)
-        context["draft_reports"] = outcome_reports_in_draft_by(user)
-    if role == Role.PARTICIPANT:
-        context["my_invitations"] = invitations_of(user)
-        context["my_documents"] = documents_of_attendee(user)
-    return context

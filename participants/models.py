@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core.fields import LanguagesField
-from core.levels import Level, level_check
+from core.levels import Level, RiskLevel, level_check
 
 from .querysets import (
     OrganizationQuerySet,
@@ -91,10 +91,7 @@ class Participant(models.Model):
         NON_BINARY = "non_binary", _("Non-binary")
         UNDISCLOSED = "undisclosed", _("Prefers not to say")
 
-    class RiskLevel(models.IntegerChoices):
-        LOW = 1, _("Low")
-        MEDIUM = 2, _("Medium")
-        HIGH = 3, _("High")
+    RiskLevel = RiskLevel
 
     full_name = models.CharField(_("full name"), max_length=200)
     codename = models.CharField(
@@ -182,7 +179,7 @@ class Participant(models.Model):
     @property
     def identity_visible(self):
         """Set by ``ParticipantQuerySet.with_identity_for(user)``; hidden unless proven otherwise."""
-        return self.__dict__.get("identity_visible_to_viewer", False)
+        return getattr(self, "identity_visible_to_viewer", False)
 
     @property
     def display_name(self):

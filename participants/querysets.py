@@ -1,16 +1,10 @@
 """Scoped reads of the participants app: one ``visible_to(user)`` per model."""
 
-from django.apps import apps
 from django.db import models
-from django.db.models import Case, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, OuterRef, Subquery, Value, When
 
 from core.levels import Level
-from core.visibility import NOTHING, is_admin, is_organisation_member, is_reader, visibility_q
-
-
-def _invited_to(workshops):
-    Invitation = apps.get_model("dialogues", "Invitation")
-    return Invitation.objects.filter(workshop__in=workshops).values("participant_id")
+from core.visibility import identity_rule, is_admin, is_organisation_member, participant_rule
 
 
 def sees_organisations(user):
@@ -26,30 +20,12 @@ class OrganizationQuerySet(models.QuerySet):
 
 class ParticipantQuerySet(models.QuerySet):
     def visible_to(self, user):
-        if not is_reader(user):
-            return self.none()
-        Workshop = apps.get_model("dialogues", "Workshop")
-        grants = Q(pk__in=_invited_to(Workshop.objects.visible_to(user)))
-        if is_admin(user):
-            grants |= Q(pk__isnull=False)  # admins vet everyone they are cleared for
-        return self.filter(visibility_q(user, levels=["level"], grants=grants) | Q(user=user))
+        return self.filter(participant_rule(user, self.model))
 
     def identity_q(self, user):
-        """True for participants whose identity (name, e-mail, affiliation) the user may see.
-
-        People at low or medium risk: anyone who may see the record. High-risk people: the person
-        themself, CONFIDENTIAL-cleared admins, and the CONFIDENTIAL-cleared team members and
-        facilitators of a workshop they are invited to. Everyone else sees the codename.
-        """
-        if not is_reader(user):
-            return NOTHING
-        opened = Q(risk_level__lt=self.model.RiskLevel.HIGH) | Q(user=user)
-        if user.clearance >= Level.CONFIDENTIAL:
-            if is_admin(user):
-                return Q(pk__isnull=False)
-            Workshop = apps.get_model("dialogues", "Workshop")
-            opened |= Q(pk__in=_invited_to(Workshop.objects.staffed_by(user)))
-        return opened
+        """True for participants whose identity (name, e-mail, affiliation) the user may see
+        (``core.visibility.identity_rule``)."""
+        return identity_rule(user, self.model)
 
     def with_identity_for(self, user):
         """Annotate whether each participant's identity is visible to ``user`` (see ``display_name``)."""

@@ -2,10 +2,20 @@
 
 import pytest
 
-from core.levels import Level, Role
+from accounts.models import User
+from core.levels import Level, RiskLevel, Role
+from core.visibility import (
+    assigned_initiative_ids,
+    assigned_workshop_ids,
+    attended_workshop_ids,
+    identity_rule,
+    participant_rule,
+    team_initiative_ids,
+)
 from dialogues.models import Document, Initiative, Invitation, Party, Workshop
 from facilitators.models import ActionItem, OutcomeReport, TrackOneBriefing
 from participants.models import Organization, Participant, SanctionsHit, VettingCase
+from participants.selectors import participant_list_for
 
 from . import factories as f
 
@@ -316,3 +326,116 @@ def test_inactive_and_anonymous_users_see_nothing(make_user):
     initiative = f.InitiativeFactory(level=Level.PUBLIC)
     assert not visible(Initiative, user, initiative)
     assert not visible(Initiative, AnonymousUser(), initiative)
+
+
+class TestRulesFromEitherSide:
+    """The participant and identity rules of ``core.visibility`` read the same whether they start from
+    the participant (``Participant.objects``) or from the sign-in account (``User.objects``)."""
+
+    @pytest.fixture
+    def people_and_readers(self, make_user, admin_user, staff, facilitator_user, participant_user, observer):
+        open_workshop = f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.INTERNAL))
+        secret_workshop = f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL))
+        lead = make_user(Role.STAFF, Level.STRICTLY_CONFIDENTIAL)
+        f.TeamMembershipFactory(initiative=secret_workshop.initiative, user=lead)
+        f.AssignmentFactory(workshop=secret_workshop, facilitator=facilitator_user.facilitator)
+        low = f.ParticipantFactory(user=make_user(Role.PARTICIPANT), level=Level.INTERNAL)
+        high = f.ParticipantFactory(
+            user=make_user(Role.PARTICIPANT), level=Level.INTERNAL, risk_level=Participant.RiskLevel.HIGH
+        )
+        secret = f.ParticipantFactory(user=make_user(Role.PARTICIPANT), level=Level.CONFIDENTIAL)
+        f.ParticipantFactory(user=make_user(Role.PARTICIPANT), level=Level.STRICTLY_CONFIDENTIAL)
+        f.ParticipantFactory(user=participant_user, level=Level.CONFIDENTIAL, risk_level=Participant.RiskLevel.HIGH)
+        f.ParticipantFactory(level=Level.PUBLIC)  # no account
+        for workshop in (open_workshop, secret_workshop):
+            f.InvitationFactory(workshop=workshop, participant=high)
+        f.InvitationFactory(workshop=secret_workshop, participant=secret)
+        f.InvitationFactory(workshop=open_workshop, participant=low)
+        readers = [
+            admin_user,
+            make_user(Role.ADMIN, Level.INTERNAL, is_staff=True),
+            staff,
+            lead,
+            facilitator_user,
+            participant_user,
+            observer,
+            make_user(Role.STAFF, Level.STRICTLY_CONFIDENTIAL, is_active=False),
+        ]
+        return readers
+
+    @staticmethod
+    def accounts_from_participants(rule, reader):
+        people = Participant.objects.filter(user__isnull=False).filter(rule(reader, Participant))
+        return set(people.values_list("user_id", flat=True))
+
+    @staticmethod
+    def accounts_from_accounts(rule, reader):
+        return set(User.objects.filter(rule(reader, User, prefix="participant__")).values_list("pk", flat=True))
+
+    @pytest.mark.parametrize("rule", [participant_rule, identity_rule])
+    def test_each_rule_opens_the_same_people_from_the_account_as_from_the_participant(self, people_and_readers, rule):
+        for reader in people_and_readers:
+            assert self.accounts_from_accounts(rule, reader) == self.accounts_from_participants(rule, reader), reader
+
+    def test_accounts_hide_exactly_the_participants_whose_record_or_identity_is_hidden(self, people_and_readers):
+        everyone = set(User.objects.values_list("pk", flat=True))
+        with_a_record = set(Participant.objects.filter(user__isnull=False).values_list("user_id", flat=True))
+        for reader in people_and_readers:
+            shown = Participant.objects.visible_to(reader).filter(Participant.objects.identity_q(reader))
+            expected = (everyone - with_a_record) | set(shown.values_list("user_id", flat=True)) - {None}
+            if not reader.is_active or reader.role == Role.OBSERVER:
+                expected = set()
+            assert set(User.objects.visible_to(reader).values_list("pk", flat=True)) == expected, reader
+
+    def test_a_person_invited_to_several_workshops_is_one_row(self, make_user):
+        lead = make_user(Role.STAFF, Level.STRICTLY_CONFIDENTIAL)
+        initiative = f.InitiativeFactory(level=Level.CONFIDENTIAL)
+        f.TeamMembershipFactory(initiative=initiative, user=lead)
+        person = f.ParticipantFactory(
+            user=make_user(Role.PARTICIPANT), level=Level.CONFIDENTIAL, risk_level=Participant.RiskLevel.HIGH
+        )
+        for workshop in f.WorkshopFactory.create_batch(3, initiative=initiative):
+            f.InvitationFactory(workshop=workshop, participant=person)
+        rows = [row for row in participant_list_for(lead) if row.pk == person.pk]
+        assert len(rows) == 1 and rows[0].identity_visible
+        assert Participant.objects.visible_to(lead).with_identity_for(lead).filter(pk=person.pk).count() == 1
+        assert User.objects.visible_to(lead).filter(pk=person.user_id).count() == 1
+
+
+def ids(subquery):
+    return [value for row in subquery for value in row.values()]
+
+
+class TestTiesOfTheUser:
+    def test_a_user_without_team_or_assignment_has_no_ids(self, cleared_staff, facilitator_user):
+        # Empty, not a NULL row: ``x IN (NULL)`` is not false but unknown, and would turn under a NOT.
+        for user in (cleared_staff, facilitator_user):
+            assert ids(team_initiative_ids(user)) == []
+            assert ids(assigned_workshop_ids(user)) == []
+            assert ids(assigned_initiative_ids(user)) == []
+            assert ids(attended_workshop_ids(user, [Invitation.Status.ACCEPTED])) == []
+
+    def test_the_ties_are_the_users_own(self, cleared_staff, facilitator_user, participant_user):
+        membership = f.TeamMembershipFactory(user=cleared_staff)
+        f.TeamMembershipFactory()  # someone else's
+        assignment = f.AssignmentFactory(facilitator=facilitator_user.facilitator)
+        f.AssignmentFactory()
+        me = f.ParticipantFactory(user=participant_user)
+        accepted = f.InvitationFactory(participant=me, status=Invitation.Status.ACCEPTED)
+        f.InvitationFactory(participant=me, status=Invitation.Status.SENT)
+        assert ids(team_initiative_ids(cleared_staff)) == [membership.initiative_id]
+        assert ids(assigned_workshop_ids(facilitator_user)) == [assignment.workshop_id]
+        assert ids(assigned_initiative_ids(facilitator_user)) == [assignment.workshop.initiative_id]
+        attended = attended_workshop_ids(participant_user, [Invitation.Status.ACCEPTED, Invitation.Status.ATTENDED])
+        assert ids(attended) == [accepted.workshop_id]
+
+    def test_with_no_ties_the_organisation_still_sees_internal_records(self, cleared_staff):
+        # The ties are used in positive ``__in`` tests only: having none must close nothing else.
+        initiative = f.InitiativeFactory(level=Level.INTERNAL)
+        assert visible(Initiative, cleared_staff, initiative)
+        assert visible(Workshop, cleared_staff, f.WorkshopFactory(initiative=initiative))
+
+
+def test_participants_risk_levels_are_the_shared_ones():
+    assert Participant.RiskLevel is RiskLevel
+    assert [(level.value, level.label) for level in RiskLevel] == [(1, "Low"), (2, "Medium"), (3, "High")]
