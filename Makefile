@@ -24,7 +24,8 @@ run: $(STAMP)
 	@echo ""
 	$(VENV)/bin/honcho start -f Procfile
 
-test: $(STAMP)
+# Style first (ruff stops the run with its own message), then the suite.
+test: lint
 	@bash scripts/ensure_services.sh
 	$(VENV)/bin/pytest -n 2 --dist worksteal --create-db $(PYTEST_ARGS)
 
@@ -35,6 +36,7 @@ fuzz: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 check-deploy: $(STAMP)
 	SECRET_KEY=check-deploy-$$(date +%s)-not-a-real-secret-but-long-enough-for-the-check \

@@ -123,7 +123,11 @@ class UserAdmin(ScopedAdminMixin, admin.ModelAdmin):
             is_staff=data["is_staff"],
             path=path,
         )
-        obj.__dict__.update(created.__dict__)
+        # The admin goes on with ``obj``, the form's unsaved instance: it logs the addition and redirects
+        # to it, so it becomes the account the service created.
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
         if data.get("send_invitation"):
             self._invite(request, [obj])
 

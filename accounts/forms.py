@@ -4,7 +4,6 @@ An account is created with no password (its owner sets one from an invitation), 
 edits someone's sign-in e-mail address or password.
 """
 
-from allauth.account.models import EmailAddress
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -13,14 +12,7 @@ from core.forms import StyledFormMixin, limit_level_choices
 from core.levels import Level, Role
 
 from .models import User
-
-
-def clean_new_address(email):
-    """The address of a new account: not already an account's sign-in address or any of its addresses."""
-    email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists() or EmailAddress.objects.filter(email__iexact=email).exists():
-        raise forms.ValidationError(_("An account with this e-mail address already exists."), code="duplicate_email")
-    return email
+from .services import new_account_address
 
 
 class UserAddForm(forms.ModelForm):
@@ -36,7 +28,7 @@ class UserAddForm(forms.ModelForm):
         fields = ("email", "full_name", "role", "clearance", "preferred_language", "is_staff")
 
     def clean_email(self):
-        return clean_new_address(self.cleaned_data["email"])
+        return new_account_address(self.cleaned_data["email"])
 
 
 class UserChangeForm(forms.ModelForm):
@@ -113,7 +105,7 @@ class AccountCreateForm(StyledFormMixin, forms.Form):
         limit_level_choices(self.fields["clearance"], by)
 
     def clean_email(self):
-        return clean_new_address(self.cleaned_data["email"])
+        return new_account_address(self.cleaned_data["email"])
 
 
 class AccountAccessForm(StyledFormMixin, forms.Form):

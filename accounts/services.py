@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import record_account_change
+from core.db import clash_refused
 from core.levels import Level, Role
 from core.models import DETAIL_ARROW, AccessLog
 from core.visibility import is_admin
@@ -137,24 +138,52 @@ def _tell_owner(account, *, by, action, **values):
 # --- Creating accounts and inviting their owners
 
 
+ADDRESS_TAKEN = _("An account with this e-mail address already exists.")
+
+
+def new_account_address(email):
+    """The address of a new account as it is stored (trimmed, in lower case).
+
+    Refused (``ValidationError``) when it is already an account's sign-in address or any of an
+    account's addresses, whatever its case: the forms show this on their e-mail field.
+    """
+    from .models import User
+
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists() or EmailAddress.objects.filter(email__iexact=email).exists():
+        raise ValidationError(ADDRESS_TAKEN, code="duplicate_email")
+    return email
+
+
 @transaction.atomic
 def user_create(*, by, email, full_name, role, clearance, preferred_language="en", is_staff=False, path=""):
-    """Create an account with no usable password; its owner sets one through an invitation."""
+    """Create an account with no usable password; its owner sets one through an invitation.
+
+    An address already taken is refused with a ``ValidationError`` on "email", also when another
+    account took it in the meantime (the database's unique constraint).
+    """
     from .models import User
 
     if not is_admin(by):
         raise AccountChangeRefused(_("Only admins manage accounts."), code="not_allowed")
     _refuse_clearance_above_own(by=by, clearance=clearance)
-    user = User.objects.create_user(
+    try:
+        email = new_account_address(email)
+    except ValidationError as taken:
+        raise ValidationError({"email": taken}) from taken
+    user = User(
         email=email,
-        password=None,
         full_name=full_name,
         role=role,
         clearance=clearance,
         preferred_language=preferred_language,
         is_staff=is_staff,
     )
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    user.set_unusable_password()
+    user.full_clean()
+    with clash_refused({"email": ValidationError(ADDRESS_TAKEN, code="duplicate_email")}):
+        user.save()
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
     record_account_change(by=by, account=user, action=Action.ACCOUNT_CREATED, detail=f"{role}, {clearance}", path=path)
     return user
 

@@ -7,8 +7,7 @@ which logs it and tells the owner.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -67,9 +66,7 @@ def account_create(request):
         send_invitation = data.pop("send_invitation")
         try:
             account = services.user_create(by=request.user, path=request.path, **data)
-        except IntegrityError:
-            form.add_error("email", _("An account with this e-mail address already exists."))
-        except services.AccountChangeRefused as refused:
+        except ValidationError as refused:  # a refusal of the rules, or an address taken in the meantime
             form.add_error(None, refused)
         else:
             messages.success(request, _("Account created."))

@@ -17,5 +17,6 @@ urlpatterns = [
     # Admins' account pages; allauth's own sign-in pages are under accounts/.
     path("user-accounts/", include("accounts.urls")),
     path("participants/", include("participants.urls")),
+    path("", include("dashboard.urls")),
     path("", include("dialogues.urls")),
 ]

@@ -2,8 +2,9 @@
 that a tampered or oversized POST cannot turn into a server error."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet
-from django.forms.formsets import ManagementForm
+from django.forms.formsets import DELETION_FIELD_NAME, ManagementForm
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -74,12 +75,17 @@ class CheckedInlineFormSet(BaseInlineFormSet):
       clear error and no rows.
     - At most ``max_num`` rows, never fewer than the rows already stored (so they can always be saved
       back), and at most ``ROW_HEADROOM`` more are ever built, whatever TOTAL_FORMS says.
+    - Every stored row is among the rows posted: the services take the rows as the complete list wanted
+      (``cleaned_rows``), so a row added by someone else while the page was open is not removed unseen.
     """
 
     default_error_messages = {
         "missing_management_form": _(
             "The form was damaged in transit (its count of rows is missing or wrong). "
             "Reload the page and make your changes again."
+        ),
+        "rows_added": _(
+            "Rows were added by someone else while this page was open. Reload the page and make your changes again."
         ),
     }
 
@@ -96,6 +102,28 @@ class CheckedInlineFormSet(BaseInlineFormSet):
         form = CountedManagementForm(self.data, auto_id=self.auto_id, prefix=self.prefix, renderer=self.renderer)
         form.full_clean()
         return form
+
+    def clean(self):
+        super().clean()
+        if self.management_form.is_valid() and self.instance.pk is not None:  # else the form says it is damaged
+            shown = {form.instance.pk for form in self.initial_forms}
+            if any(row.pk not in shown for row in self.get_queryset()):
+                raise ValidationError(self.error_messages["rows_added"], code="rows_added")
+
+    def cleaned_rows(self):
+        """The rows asked for, as the services take them (after validation): every row kept, as a dict of
+        its cleaned values with ``"id"``, the stored row's pk (``None`` for a new row). Stored rows left
+        out (ticked "Remove") are to be removed."""
+        left_out = {self.fk.name, self.model._meta.pk.name, DELETION_FIELD_NAME}
+        deleted = self.deleted_forms
+        rows = []
+        for index, form in enumerate(self.forms):
+            new = index >= self.initial_form_count()
+            if form in deleted or (new and not form.has_changed()):
+                continue
+            values = {name: value for name, value in form.cleaned_data.items() if name not in left_out}
+            rows.append({"id": None if new else form.instance.pk, **values})
+        return rows
 
 
 def limit_level_choices(field, user):

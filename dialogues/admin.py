@@ -4,12 +4,11 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ScopedAdminMixin
-from core.levels import Level
 from participants.admin import ParticipantChoiceMixin
 from participants.models import Participant
 
-from . import selectors
-from .forms import PartyRowsFormSet, TeamMembershipRowsFormSet
+from . import selectors, services
+from .forms import InitiativeRefusalNamed, PartyRowsFormSet, TeamMembershipRowsFormSet
 from .models import (
     AgendaSession,
     Document,
@@ -22,7 +21,6 @@ from .models import (
     TeamMembership,
     Workshop,
 )
-from .services import initiative_create
 
 # Identity documents of an invitee: shown only with the invitee's identity.
 PASSPORT_FIELDS = ("passport_number", "passport_expires_on")
@@ -39,44 +37,70 @@ def shown_initiative(record):
     return str(record.initiative) if record.initiative_visible else record.initiative.codename
 
 
-def adopt(obj, created):
-    """Make the admin's unsaved ``obj`` the record a service created (the admin goes on with ``obj``)."""
-    obj.__dict__.update(created.__dict__)
+def take_over(obj, created):
+    """Make the admin's unsaved ``obj`` the record a service created: the admin goes on with ``obj`` (its
+    history entry and the redirect after saving name it by its pk)."""
+    obj.pk = created.pk
+    obj.refresh_from_db()
+    obj._state.adding = False
 
 
-class InitiativeAdminForm(forms.ModelForm):
+# What the services call the rows of an admin's inlines.
+ROWS_ARGUMENT = {TeamMembership: "team", Party: "parties", Funding: "fundings", AgendaSession: "sessions"}
+
+
+def noted_for_history(formset):
+    """Note on ``formset`` what its ``save()`` would have: the rows it added, changed and removed (the
+    admin's history entry reads them). The service saved the rows instead."""
+    deleted = formset.deleted_forms
+    formset.new_objects = [form.instance for form in formset.extra_forms if form.has_changed() and form not in deleted]
+    formset.changed_objects = [
+        (form.instance, form.changed_data)
+        for form in formset.initial_forms
+        if form.has_changed() and form not in deleted
+    ]
+    formset.deleted_objects = [form.instance for form in formset.initial_forms if form in deleted]
+
+
+class SavedWithRowsAdmin:
+    """For a record saved together with its inline rows by one call of a service, once the form and every
+    formset are valid: in ``save_related``; ``save_model`` saves nothing.
+
+    ``save_through_service(request, form, rows, change)`` makes the call (``rows``: each inline's
+    ``cleaned_rows()``, by the service's name for them) and returns the record saved. A refusal of the
+    service undoes the whole save, and the admin shows it (``ScopedAdminMixin.changeform_view``).
+    """
+
+    def save_model(self, request, obj, form, change):
+        pass  # with its rows, in save_related
+
+    def save_related(self, request, form, formsets, change):
+        rows = {ROWS_ARGUMENT[formset.model]: formset.cleaned_rows() for formset in formsets}
+        saved = self.save_through_service(request, form, rows, change)
+        if not change:
+            take_over(form.instance, saved)
+        for formset in formsets:
+            noted_for_history(formset)
+
+    def save_through_service(self, request, form, rows, change):
+        raise NotImplementedError
+
+
+class InitiativeAdminForm(InitiativeRefusalNamed, forms.ModelForm):
     class Meta:
         model = Initiative
         fields = ("title", "codename", "conflict", "track", "phase", "objectives", "level", "observers")
 
-    user = None  # set by InitiativeAdmin.get_form: the admin, who is told only of workshops they may see
-
-    def clean_level(self):
-        level = self.cleaned_data["level"]
-        initiative = self.instance
-        if initiative.pk:
-            below = selectors.workshops_below_level_label(self.user, initiative, level)
-            if below:
-                raise forms.ValidationError(
-                    _("These workshops would be less confidential than their initiative: %(workshops)s.")
-                    % {"workshops": below}
-                )
-            if initiative.team_memberships.filter(user__clearance__lt=level).exists():
-                raise forms.ValidationError(
-                    _("Every team member must be cleared for %(level)s.") % {"level": Level(level).label}
-                )
-        return level
-
 
 class TeamMembershipInline(ScopedAdminMixin, admin.TabularInline):
     model = TeamMembership
-    formset = TeamMembershipRowsFormSet  # members can trade rows in one save
+    formset = TeamMembershipRowsFormSet  # says "once per team" as the site does
     extra = 0
 
 
 class PartyInline(ScopedAdminMixin, admin.TabularInline):
     model = Party
-    formset = PartyRowsFormSet  # names can move between parties in one save
+    formset = PartyRowsFormSet  # says "its own name" as the site does
     extra = 0
 
 
@@ -86,7 +110,7 @@ class FundingInline(ScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class InitiativeAdmin(SavedWithRowsAdmin, ScopedAdminMixin, admin.ModelAdmin):
     form = InitiativeAdminForm
     list_display = ("title", "codename", "track", "phase", "level")
     list_filter = ("phase", "track", "level")
@@ -96,16 +120,28 @@ class InitiativeAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)  # a new class each time
-        form.user = request.user
+        form.user = request.user  # who is told why a level is refused (InitiativeRefusalNamed)
         return form
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, form, rows, change):
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "observers"}
+        observers = form.cleaned_data["observers"]
         if change:
-            super().save_model(request, obj, form, change)
-            return
-        # Through the service: the creator joins the team as lead, as in the web interface.
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields if name != "observers"}
-        adopt(obj, initiative_create(created_by=request.user, **fields))
+            return services.initiative_update(
+                initiative=form.instance, by=request.user, observers=observers, **rows, **fields
+            )
+        # As on the site, the creator joins the team as lead; the rows given here join too.
+        initiative = services.initiative_create(created_by=request.user, observers=observers, **fields)
+        creator = [{"id": lead.pk, "user": lead.user, "role": lead.role} for lead in initiative.team_memberships.all()]
+        rows["team"] = creator + rows.get("team", [])
+        return services.initiative_update(initiative=initiative, by=request.user, **rows)
+
+    def delete_model(self, request, obj):
+        services.initiative_delete(initiative=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for initiative in queryset:
+            services.initiative_delete(initiative=initiative, by=request.user)
 
 
 @admin.register(TeamMembership)
@@ -114,6 +150,19 @@ class TeamMembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ("role", "initiative")
     list_select_related = ("user", "initiative")
     search_fields = ("user__email", "user__full_name", "initiative__title")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.team_membership_change(membership=obj, by=request.user, **form.cleaned_data)
+        else:
+            take_over(obj, services.team_membership_add(by=request.user, **form.cleaned_data))
+
+    def delete_model(self, request, obj):
+        services.team_membership_remove(membership=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            services.team_membership_remove(membership=membership, by=request.user)
 
 
 @admin.register(Party)
@@ -138,7 +187,7 @@ class AgendaSessionInline(ScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(Workshop)
-class WorkshopAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class WorkshopAdmin(SavedWithRowsAdmin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "initiative_shown", "kind", "city", "country", "starts_at", "status", "level")
     list_filter = ("status", "kind", "level", "initiative")
     list_select_related = ("initiative",)
@@ -154,6 +203,11 @@ class WorkshopAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("initiative"), ordering="initiative__codename")
     def initiative_shown(self, workshop):
         return shown_initiative(workshop)
+
+    def save_through_service(self, request, form, rows, change):
+        if change:
+            return services.workshop_update(workshop=form.instance, by=request.user, **rows, **form.cleaned_data)
+        return services.workshop_create(by=request.user, **rows, **form.cleaned_data)
 
 
 @admin.register(AgendaSession)

@@ -4,15 +4,13 @@ agenda. Times of a workshop are entered in the venue's time zone and stored in U
 import datetime as dt
 import re
 import zoneinfo
+from copy import copy
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat
 from django.forms import inlineformset_factory
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -30,7 +28,7 @@ from core.time_zones import TimeZoneField, canonical_zone, country_zones, usual_
 from core.validators import validate_datetime_in_range
 
 from . import selectors
-from .models import AgendaSession, Funding, Initiative, Invitation, Party, TeamMembership, Workshop
+from .models import AgendaSession, Funding, Initiative, Party, TeamMembership, Workshop
 
 CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -120,7 +118,21 @@ class WorkshopFilterForm(StyledFormMixin, forms.Form):
 # --- Initiatives --------------------------------------------------------------------------------
 
 
-class InitiativeForm(StyledFormMixin, forms.ModelForm):
+class InitiativeRefusalNamed:
+    """For the forms of an initiative, the site's and the admin's (``user``: who fills it in).
+
+    ``Initiative.clean`` refuses a level below some of the initiative's workshops without naming them;
+    the form names those its user may see (``selectors.initiative_refusal_for``).
+    """
+
+    user = None
+
+    def _update_errors(self, errors):
+        # Where a ModelForm takes over the model's refusal (``_post_clean``).
+        super()._update_errors(selectors.initiative_refusal_for(self.user, self.instance, errors))
+
+
+class InitiativeForm(InitiativeRefusalNamed, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Initiative
         fields = ["title", "codename", "conflict", "track", "phase", "objectives", "level"]
@@ -134,89 +146,29 @@ class InitiativeForm(StyledFormMixin, forms.ModelForm):
     def clean_codename(self):
         return self.cleaned_data["codename"].strip()
 
-    def clean_level(self):
-        level = self.cleaned_data["level"]
-        if self.instance.pk and level > self.instance.level:
-            names = selectors.workshops_below_level_label(self.user, self.instance, level)
-            if names:
-                raise ValidationError(
-                    _(
-                        "These workshops are below %(level)s and would be less confidential than their initiative: "
-                        "%(workshops)s. Raise their levels first."
-                    ),
-                    code="workshops_below",
-                    params={"level": Level(level).label, "workshops": names},
-                )
-        return level
-
 
 class TeamMembershipForm(StyledFormMixin, forms.ModelForm):
+    """A team row; the member's clearance is checked against the initiative as posted (``TeamMembership.clean``)."""
+
     class Meta:
         model = TeamMembership
         fields = ["user", "role"]
         field_classes = {"user": UserChoiceField}
 
-    def __init__(self, *args, initiative_level=None, candidates=None, candidate_choices=None, **kwargs):
-        self.initiative_level = initiative_level
+    def __init__(self, *args, candidates=None, candidate_choices=None, **kwargs):
         self.candidates, self.candidate_choices = candidates, candidate_choices
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = self.candidates if self.candidates is not None else selectors.team_candidates()
         if self.candidate_choices is not None:
             self.fields["user"].choices = self.candidate_choices  # evaluated once for the whole formset
 
-    def clean(self):
-        cleaned = super().clean()
-        member = cleaned.get("user")
-        if (
-            member is not None
-            and self.initiative_level is not None
-            and not cleaned.get("DELETE")
-            and member.clearance < self.initiative_level
-        ):
-            self.add_error(
-                "user",
-                _(
-                    "%(name)s is cleared for %(clearance)s only, below this initiative's level (%(level)s). "
-                    "Choose someone cleared for it."
-                )
-                % {
-                    "name": member.full_name or member.email,
-                    "clearance": member.get_clearance_display(),
-                    "level": Level(self.initiative_level).label,
-                },
-            )
-        return cleaned
-
 
 class TeamRowsMixin:
-    """Team rows, saved so that members can trade places in one save (the site's form and the admin's).
-
-    A row whose member is changed is that member leaving and another joining: such rows are removed
-    before any row is saved and added again after, so no row ever meets the "once per team" rule on
-    the way (A in place of B and B in place of A used to end in a database error).
-    """
+    """Team rows (the site's form and the admin's). Members may trade places in one save: the service
+    takes care of the order of the writes (``services.initiative_update``)."""
 
     def get_unique_error_message(self, unique_check):
-        return _("Each person can be on the team only once.")
-
-    def save_existing_objects(self, commit=True):
-        moved = [
-            form
-            for form in self.initial_forms
-            if commit
-            and form.instance.pk is not None
-            and form not in self.deleted_forms
-            and "user" in form.changed_data
-        ]
-        if moved:
-            TeamMembership.objects.filter(pk__in=[form.instance.pk for form in moved]).delete()
-            for form in moved:
-                form.instance.pk, form.instance._state.adding = None, True  # left out below, added after
-        saved = super().save_existing_objects(commit)
-        for form in moved:
-            saved.append(self.save_new(form, commit=commit))
-            self.changed_objects.append((form.instance, form.changed_data))
-        return saved
+        return TeamMembership.ONCE_PER_TEAM
 
 
 class TeamMembershipRowsFormSet(TeamRowsMixin, CheckedInlineFormSet):
@@ -224,9 +176,8 @@ class TeamMembershipRowsFormSet(TeamRowsMixin, CheckedInlineFormSet):
 
 
 class BaseTeamFormSet(TeamRowsMixin, StyledInlineFormSet):
-    def __init__(self, *args, initiative_level=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.initiative_level = initiative_level
         self.candidates = selectors.team_candidates(self.instance)
 
     @cached_property
@@ -236,11 +187,7 @@ class BaseTeamFormSet(TeamRowsMixin, StyledInlineFormSet):
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
-        kwargs.update(
-            initiative_level=self.initiative_level,
-            candidates=self.candidates,
-            candidate_choices=self.candidate_choices,
-        )
+        kwargs.update(candidates=self.candidates, candidate_choices=self.candidate_choices)
         return kwargs
 
     def clean(self):
@@ -260,29 +207,12 @@ class PartyForm(StyledFormMixin, forms.ModelForm):
 
 
 class PartyRowsMixin:
-    """Party rows, saved so that names can move between parties in one save (the site's form and the
-    admin's).
-
-    Renamed and removed parties give up their names before any party is saved, so that two parties
-    can swap names, or one take the name of another renamed or removed (this used to end in a
-    database error).
-    """
+    """Party rows (the site's form and the admin's). Names may move between parties in one save: the
+    service takes care of the order of the writes, and refuses to remove a party with invitations
+    (``services.initiative_update``)."""
 
     def get_unique_error_message(self, unique_check):
-        return _("Each party needs its own name.")
-
-    def save_existing_objects(self, commit=True):
-        if commit:
-            vacating = [
-                form.instance.pk
-                for form in self.initial_forms
-                if form.instance.pk is not None and (form in self.deleted_forms or "name" in form.changed_data)
-            ]
-            if vacating:
-                # A name no form can post (the forms strip spaces), unique per row; each is replaced below.
-                placeholder = Concat(Value(" renaming "), Cast("pk", output_field=CharField()), Value(" "))
-                Party.objects.filter(pk__in=vacating).update(name=placeholder)
-        return super().save_existing_objects(commit)
+        return Party.OWN_NAME
 
 
 class PartyRowsFormSet(PartyRowsMixin, CheckedInlineFormSet):
@@ -290,21 +220,7 @@ class PartyRowsFormSet(PartyRowsMixin, CheckedInlineFormSet):
 
 
 class BasePartyFormSet(PartyRowsMixin, StyledInlineFormSet):
-    def clean(self):
-        super().clean()
-        removed = [form.instance.pk for form in self.forms if form.instance.pk and self._should_delete_form(form)]
-        if removed:
-            invited = (
-                Party.objects.filter(pk__in=removed)
-                .filter(pk__in=Invitation.objects.values("party_id"))
-                .values_list("name", flat=True)
-            )
-            if invited:
-                raise ValidationError(
-                    _("These parties have invitations and cannot be removed: %(parties)s."),
-                    code="party_invited",
-                    params={"parties": ", ".join(invited)},
-                )
+    """The site's party rows."""
 
 
 class FundingForm(StyledFormMixin, forms.ModelForm):
@@ -350,11 +266,14 @@ FundingFormSet = inlineformset_factory(
 
 
 def initiative_formsets(data=None, *, initiative, level):
-    """The inline formsets of the initiative edit page; team clearances are checked against ``level``."""
+    """The inline formsets of the initiative edit page; the rows are checked against the initiative at
+    ``level`` (the level being saved with them: team members must be cleared for it)."""
+    posted = copy(initiative)
+    posted.level = level
     return {
-        "parties": PartyFormSet(data, instance=initiative, prefix="parties"),
-        "team": TeamFormSet(data, instance=initiative, prefix="team", initiative_level=level),
-        "fundings": FundingFormSet(data, instance=initiative, prefix="fundings"),
+        "parties": PartyFormSet(data, instance=posted, prefix="parties"),
+        "team": TeamFormSet(data, instance=posted, prefix="team"),
+        "fundings": FundingFormSet(data, instance=posted, prefix="fundings"),
     }
 
 
@@ -517,16 +436,15 @@ class WorkshopForm(StyledFormMixin, forms.ModelForm):
         # The end after the start and the level against the initiative's: Workshop.clean().
         return cleaned
 
-    def session_kwargs(self):
-        """What the agenda formset needs from this form: the venue zone and, if valid, the span."""
+    def venue_zone(self):
+        """The venue's time zone as posted (else as stored): the agenda's times are typed in it."""
         data = getattr(self, "cleaned_data", {})
-        zone_name = data.get("time_zone") or self.instance.time_zone
-        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
-        span = (starts_at, ends_at) if starts_at and ends_at and ends_at > starts_at else None
-        return {"zone": zoneinfo.ZoneInfo(zone_name), "span": span}
+        return zoneinfo.ZoneInfo(data.get("time_zone") or self.instance.time_zone)
 
 
 class AgendaSessionForm(StyledFormMixin, forms.ModelForm):
+    """A session of the agenda; that it falls within the workshop as posted is ``AgendaSession.clean``."""
+
     starts_at = VenueDateTimeField(label=_("Starts (venue time)"))
     ends_at = VenueDateTimeField(label=_("Ends (venue time)"))
 
@@ -535,8 +453,8 @@ class AgendaSessionForm(StyledFormMixin, forms.ModelForm):
         fields = ["title", "starts_at", "ends_at", "description"]
         widgets = {"description": forms.TextInput()}
 
-    def __init__(self, *args, zone, span=None, **kwargs):
-        self.zone, self.span = zone, span
+    def __init__(self, *args, zone, **kwargs):
+        self.zone = zone
         super().__init__(*args, **kwargs)
         self.stored_times = (self.instance.starts_at, self.instance.ends_at)
         if self.instance.pk:
@@ -553,18 +471,8 @@ class AgendaSessionForm(StyledFormMixin, forms.ModelForm):
                 else:
                     cleaned[name] = utc
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if starts_at and ends_at:
-            if ends_at <= starts_at:
-                self.add_error("ends_at", _("A session must end after it starts."))
-            elif self.span and (starts_at < self.span[0] or ends_at > self.span[1]):
-                self.add_error(
-                    "starts_at",
-                    _("A session must fall within the workshop, from %(start)s to %(end)s.")
-                    % {
-                        "start": date_format(self.span[0].astimezone(self.zone), "DATETIME_FORMAT"),
-                        "end": date_format(self.span[1].astimezone(self.zone), "DATETIME_FORMAT"),
-                    },
-                )
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", _("A session must end after it starts."))
         return cleaned
 
     def has_changed(self):
@@ -589,6 +497,8 @@ AgendaSessionFormSet = inlineformset_factory(
 )
 
 
-def agenda_formset(data=None, *, workshop, zone=None, span=None):
+def agenda_formset(data=None, *, workshop, zone=None):
+    """The agenda of ``workshop`` (as posted, on a page being saved: sessions must fall within it); times
+    are typed in ``zone``, else the workshop's."""
     zone = zone or zoneinfo.ZoneInfo(workshop.time_zone)
-    return AgendaSessionFormSet(data, instance=workshop, prefix="sessions", form_kwargs={"zone": zone, "span": span})
+    return AgendaSessionFormSet(data, instance=workshop, prefix="sessions", form_kwargs={"zone": zone})

@@ -7,12 +7,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core.fields import LanguagesField
 from core.levels import Level, level_check
-from core.validators import validate_datetime_in_range
+from core.time_zones import all_zones
+from core.validators import EARLIEST_YEAR, LATEST_YEAR, validate_datetime_in_range
 
 from .querysets import (
     AgendaSessionQuerySet,
@@ -95,6 +97,30 @@ class Initiative(models.Model):
     def effective_level(self):
         return self.level
 
+    # The code of the refusal below; where the reader is known, the workshops are named for them
+    # (selectors.initiative_refusal_for).
+    WORKSHOPS_BELOW = "workshops_below"
+
+    def clean(self):
+        """A saved initiative's level may not rise above one of its workshops' (a workshop is never less
+        confidential than its initiative: ``Workshop.clean`` says the same from the workshop's side).
+
+        The workshops are not named here, as the reader may not see them all. That every team member is
+        cleared for the level is ``TeamMembership.clean``, asked of every row when the level changes.
+        """
+        if self.pk is None or self.level not in Level.values:
+            return
+        if self.workshops.filter(level__lt=self.level).exists():
+            refusal = ValidationError(
+                _(
+                    "Some of its workshops are below %(level)s and would be less confidential than the initiative. "
+                    "Raise their levels first."
+                ),
+                code=self.WORKSHOPS_BELOW,
+                params={"level": Level(self.level).label},
+            )
+            raise ValidationError({"level": refusal})
+
 
 class TeamMembership(models.Model):
     class Role(models.TextChoices):
@@ -125,6 +151,34 @@ class TeamMembership(models.Model):
     def __str__(self):
         return f"{self.user} ({self.get_role_display()})"
 
+    # Said where two rows of one save name the same person (a form's rows, a service's list).
+    ONCE_PER_TEAM = _("Each person can be on the team only once.")
+
+    def clean(self):
+        """A team member is cleared for the initiative's level (as the initiative is being saved, when the
+        two are saved together)."""
+        try:
+            level = self.initiative.level
+        except Initiative.DoesNotExist:  # not chosen yet (a form shows that error)
+            return
+        if self.user_id is not None and level in Level.values and self.user.clearance < level:
+            raise ValidationError(
+                {
+                    "user": ValidationError(
+                        _(
+                            "%(name)s is cleared for %(clearance)s only, below this initiative's level (%(level)s). "
+                            "Choose someone cleared for it."
+                        ),
+                        code="not_cleared",
+                        params={
+                            "name": self.user.full_name or self.user.email,
+                            "clearance": self.user.get_clearance_display(),
+                            "level": Level(level).label,
+                        },
+                    )
+                }
+            )
+
 
 class Party(models.Model):
     """A side of the conflict; participants are invited as members of a party's delegation."""
@@ -143,6 +197,9 @@ class Party(models.Model):
 
     def __str__(self):
         return self.name
+
+    # Said where two rows of one save give the same name (a form's rows, a service's list).
+    OWN_NAME = _("Each party needs its own name.")
 
 
 class Funding(models.Model):
@@ -334,6 +391,25 @@ class AgendaSession(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        """A session falls within its workshop (as the workshop is being saved, when the two are saved together)."""
+        try:
+            workshop = self.workshop
+        except Workshop.DoesNotExist:  # not chosen yet (a form shows that error)
+            return
+        start, end = workshop.starts_at, workshop.ends_at
+        times = (start, end, self.starts_at, self.ends_at)
+        if None in times or end <= start or not all(EARLIEST_YEAR <= time.year <= LATEST_YEAR for time in times):
+            return  # nothing to compare with yet: such times are refused on their own
+        if self.starts_at < start or self.ends_at > end:
+            # At the venue's time; in UTC while the workshop's time zone is itself refused (its form says so).
+            zone = workshop.zone if workshop.time_zone in all_zones() else zoneinfo.ZoneInfo("UTC")
+            message = _("A session must fall within the workshop, from %(start)s to %(end)s.") % {
+                "start": date_format(start.astimezone(zone), "DATETIME_FORMAT"),
+                "end": date_format(end.astimezone(zone), "DATETIME_FORMAT"),
+            }
+            raise ValidationError({"starts_at": ValidationError(message, code="outside_workshop")})
 
 
 class Invitation(models.Model):

@@ -6,6 +6,7 @@ Every function runs a fixed number of queries, whatever the data size.
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -16,7 +17,7 @@ from accounts.models import User
 from core.figures import breakdown
 from core.levels import Level, Role
 from core.pagination import counted_list
-from core.visibility import assigned_workshop_ids, is_admin, is_organisation_member, is_reader, team_initiative_ids
+from core.visibility import assigned_workshop_ids, is_organisation_member, is_reader, team_initiative_ids
 from participants.models import Participant
 
 from .models import (
@@ -56,23 +57,22 @@ def initiative_can_create(user):
     return is_organisation_member(user)
 
 
-def initiative_can_manage(user, initiative):
-    """Team lead or programme officer of the initiative; admin or staff when it is INTERNAL or below."""
-    if not is_reader(user) or user.role == Role.PARTICIPANT or user.clearance < initiative.level:
+def initiative_can_manage(user, initiative, *, level=None):
+    """Team lead or programme officer of the initiative; admin or staff when it is INTERNAL or below.
+
+    ``level``: the level of what is to be changed, if higher than the initiative's (one of its workshops).
+    """
+    level = initiative.level if level is None else level
+    if not is_reader(user) or user.role == Role.PARTICIPANT or user.clearance < level:
         return False
-    if is_organisation_member(user) and initiative.level <= Level.INTERNAL:
+    if is_organisation_member(user) and level <= Level.INTERNAL:
         return True
     return TeamMembership.objects.filter(initiative=initiative, user=user, role__in=MANAGING_TEAM_ROLES).exists()
 
 
 def workshop_can_manage(user, workshop):
-    """As for its initiative; a workshop above INTERNAL is changed by the initiative's managing team only."""
-    initiative = workshop.initiative
-    if not is_reader(user) or user.role == Role.PARTICIPANT or user.clearance < max(workshop.level, initiative.level):
-        return False
-    if is_organisation_member(user) and max(workshop.level, initiative.level) <= Level.INTERNAL:
-        return True
-    return TeamMembership.objects.filter(initiative=initiative, user=user, role__in=MANAGING_TEAM_ROLES).exists()
+    """As for its initiative, at the workshop's level: above INTERNAL, the initiative's managing team only."""
+    return initiative_can_manage(user, workshop.initiative, level=workshop.effective_level)
 
 
 # --- Which lists are worth a link (menus and breadcrumbs ask these) ---------------------------------
@@ -156,6 +156,30 @@ def workshops_below_level_label(user, initiative, level):
     if hidden:
         names.append(_("others you may not see"))
     return ", ".join(names)
+
+
+def initiative_refusal_for(user, initiative, refusal):
+    """``refusal`` (of ``initiative.full_clean()``) as ``user`` may read it: ``Initiative.clean`` says only that
+    workshops are below the level; here they are named, as far as the user may see them."""
+
+    def told(error):
+        if error.code != Initiative.WORKSHOPS_BELOW:
+            return error
+        return ValidationError(
+            _(
+                "These workshops are below %(level)s and would be less confidential than their initiative: "
+                "%(workshops)s. Raise their levels first."
+            ),
+            code=Initiative.WORKSHOPS_BELOW,
+            params={
+                "level": Level(initiative.level).label,
+                "workshops": workshops_below_level_label(user, initiative, initiative.level),
+            },
+        )
+
+    if not hasattr(refusal, "error_dict") or "level" not in refusal.error_dict:
+        return refusal
+    return ValidationError({**refusal.error_dict, "level": [told(error) for error in refusal.error_dict["level"]]})
 
 
 def team_candidates(initiative=None):
@@ -266,14 +290,6 @@ def document_latest_version(user, document):
 # --- A user's own work (the dashboard shows these) ------------------------------------------------
 
 
-
-
-
-
-
-
-
-
 def initiatives_on_team_of(user):
     my_role = TeamMembership.objects.filter(initiative=OuterRef("pk"), user=user).values("role")[:1]
     initiatives = list(
@@ -322,8 +338,6 @@ def workshops_assigned_to(user, recent_days=90):
         {"label": _("Upcoming"), "workshops": upcoming, "empty": _("No upcoming workshop.")},
         {"label": _("Recently held"), "workshops": recent[::-1], "empty": _("No workshop in the last three months.")},
     ]
-
-
 
 
 def invitations_of(user):

@@ -1,21 +1,39 @@
 """State changes of the dialogues app: initiatives and workshops. Keyword-only, one transaction each.
 
 Views, the admin, tasks and commands all come through here, so the rules are checked here again
-even where a form has checked them already.
+even where a form has checked them already: the model's own validation (``full_clean``), which the
+forms run too, and what only a service can see (rows of the same save, the database at save time).
+
+Rows that belong to a record (an initiative's parties, team and funding; a workshop's sessions) are
+given as the complete list wanted: each a dict of field values with ``"id"``, a stored row's pk or
+``None`` for a new one. Stored rows left out are removed; ``None`` instead of a list leaves them alone.
 """
 
 import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import CharField, Max, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.levels import Level
+from core.db import clash_refused, records_imported
 
 from . import selectors
-from .models import AgendaSession, Initiative, Invitation, TeamMembership, Workshop
+from .models import (
+    AgendaSession,
+    Document,
+    DocumentVersion,
+    Funding,
+    Initiative,
+    Invitation,
+    InvitationReminder,
+    Party,
+    TeamMembership,
+    Workshop,
+)
 
 
 def _check_clearance(*, level, by):
@@ -28,91 +46,248 @@ def _check_clearance(*, level, by):
         )
 
 
+def _initiative_locked(initiative_id):
+    """The initiative, read again and locked: its level cannot change while a team member or a workshop
+    is checked against it (``initiative_update`` locks it too)."""
+    return Initiative.objects.select_for_update().get(pk=initiative_id)
+
+
+# --- Rows of a record ----------------------------------------------------------------------------
+
+
+def _validated(record, *, parent_field, key):
+    """Validate a row as its form would; a refusal comes under ``key`` (the list the row was given in).
+
+    Unique values are left to the database: rows may trade them in one save (see ``_rows_written``).
+    """
+    try:
+        record.full_clean(exclude=[parent_field], validate_unique=False)
+    except ValidationError as refusal:
+        raise ValidationError({key: refusal.messages}) from refusal
+
+
+def _rows_written(model, rows, *, parent_field, parent, key, unique=None, make_room=None, once=None):
+    """Make ``rows`` (the complete list, see above) the stored rows of ``model`` that belong to ``parent``.
+
+    Every row is validated first, against the parent as it is being saved. Then rows left out are
+    removed, and ``make_room(changing)`` is given the kept rows whose ``unique`` value changes, so that
+    rows can trade such values in one save; then every row is saved. ``once``: the message when two
+    rows ask for the same ``unique`` value.
+    """
+    stored = {record.pk: record for record in model.objects.select_for_update().filter(**{parent_field: parent})}
+    asked = [row["id"] for row in rows if row.get("id") is not None]
+    if len(set(asked)) < len(asked) or not set(asked) <= stored.keys():
+        raise ValidationError(
+            {key: _("Some rows were changed or removed meanwhile. Reload the page and make your changes again.")}
+        )
+    if unique is not None:
+        values = [getattr(row[unique], "pk", row[unique]) for row in rows]
+        if len(set(values)) < len(values):
+            raise ValidationError({key: once})
+        attname = model._meta.get_field(unique).attname
+        before = {pk: getattr(record, attname) for pk, record in stored.items()}
+    records = []
+    for row in rows:
+        record = stored[row["id"]] if row.get("id") is not None else model()
+        for name, value in row.items():
+            if name != "id":
+                setattr(record, name, value)
+        setattr(record, parent_field, parent)
+        _validated(record, parent_field=parent_field, key=key)
+        records.append(record)
+    with clash_refused():
+        model.objects.filter(pk__in=stored.keys() - set(asked)).delete()
+        if unique is not None:
+            changing = [record for record in records if record.pk and getattr(record, attname) != before[record.pk]]
+            if changing:
+                make_room(changing)
+        for record in records:
+            record.save()
+
+
+def _rows_still_valid(queryset, *, parent_field, parent, key):
+    """Validate every stored row again, against the parent as saved (its level raised, its times moved)."""
+    for record in queryset:
+        setattr(record, parent_field, parent)
+        _validated(record, parent_field=parent_field, key=key)
+
+
+def _team_written(initiative, team):
+    def make_room(moved):
+        # A row given another member is one member leaving and another joining: removed before any row
+        # is saved and added again after, so no row meets the "once per team" rule on the way.
+        TeamMembership.objects.filter(pk__in=[membership.pk for membership in moved]).delete()
+        for membership in moved:
+            membership.pk = None
+
+    _rows_written(
+        TeamMembership,
+        team,
+        parent_field="initiative",
+        parent=initiative,
+        key="team",
+        unique="user",
+        make_room=make_room,
+        once=TeamMembership.ONCE_PER_TEAM,
+    )
+
+
+def _parties_written(initiative, parties):
+    kept = [row["id"] for row in parties if row.get("id") is not None]
+    invited = (
+        Party.objects.filter(initiative=initiative, pk__in=Invitation.objects.values("party_id"))
+        .exclude(pk__in=kept)
+        .values_list("name", flat=True)
+    )
+    if invited:
+        raise ValidationError(
+            {
+                "parties": ValidationError(
+                    _("These parties have invitations and cannot be removed: %(parties)s."),
+                    code="party_invited",
+                    params={"parties": ", ".join(invited)},
+                )
+            }
+        )
+
+    def make_room(renamed):
+        # Renamed parties give up their names before any party is saved, so that two parties can swap
+        # names, or one take the name of another: a name no form can post (the forms strip spaces).
+        placeholder = Concat(Value(" renaming "), Cast("pk", output_field=CharField()), Value(" "))
+        Party.objects.filter(pk__in=[party.pk for party in renamed]).update(name=placeholder)
+
+    _rows_written(
+        Party,
+        parties,
+        parent_field="initiative",
+        parent=initiative,
+        key="parties",
+        unique="name",
+        make_room=make_room,
+        once=Party.OWN_NAME,
+    )
+
+
+# --- Initiatives ---------------------------------------------------------------------------------
+
+
 @transaction.atomic
-def initiative_create(*, created_by, **fields):
+def initiative_create(*, created_by, observers=(), **fields):
     """Create an initiative; its creator joins the team as lead."""
     initiative = Initiative(created_by=created_by, **fields)
     _check_clearance(level=initiative.level, by=created_by)
     initiative.full_clean()
-    initiative.save()
+    with clash_refused():
+        initiative.save()
+    if observers:
+        initiative.observers.set(observers)
     TeamMembership.objects.create(initiative=initiative, user=created_by, role=TeamMembership.Role.LEAD)
     return initiative
 
 
 @transaction.atomic
-def initiative_update(*, initiative, by, formsets=(), **changes):
-    """Change an initiative and save its validated inline formsets (parties, team, funding) with it.
+def initiative_update(*, initiative, by, parties=None, team=None, fundings=None, observers=None, **changes):
+    """Change an initiative, and its parties, team and funding (each ``None``, or the complete list of rows).
 
-    A workshop is never less confidential than its initiative: raising the level above one of its
-    workshops is refused. Every team member must be cleared for the initiative's level.
+    A workshop is never less confidential than its initiative (``Initiative.clean``), and every team
+    member is cleared for the initiative's level (``TeamMembership.clean``, asked of every member).
     """
     Initiative.objects.select_for_update().filter(pk=initiative.pk).first()
     for field, value in changes.items():
         setattr(initiative, field, value)
     _check_clearance(level=initiative.level, by=by)
-    below = selectors.workshops_below_level_label(by, initiative, initiative.level)  # names only what `by` sees
-    if below:
-        raise ValidationError(
-            {
-                "level": _("These workshops would be less confidential than their initiative: %(workshops)s.")
-                % {"workshops": below}
-            }
-        )
-    initiative.full_clean()
-    initiative.save()
     try:
-        with transaction.atomic():
-            for formset in formsets:
-                formset.save()
-    except IntegrityError as clash:  # a row saved by someone else in the meantime: the forms could not know
-        raise ValidationError(
-            _(
-                "Another change with the same details (a party's name or a team member) was saved at the same "
-                "time. Check the parties and the team, and save again."
-            )
-        ) from clash
-    uncleared = TeamMembership.objects.filter(initiative=initiative, user__clearance__lt=initiative.level)
-    if uncleared.exists():
-        raise ValidationError(
-            _("Every team member must be cleared for %(level)s.") % {"level": Level(initiative.level).label}
-        )
+        initiative.full_clean()
+    except ValidationError as refusal:
+        raise selectors.initiative_refusal_for(by, initiative, refusal) from refusal
+    with clash_refused():
+        initiative.save()
+    if observers is not None:
+        initiative.observers.set(observers)
+    if parties is not None:
+        _parties_written(initiative, parties)
+    if team is not None:
+        _team_written(initiative, team)
+    else:
+        memberships = TeamMembership.objects.filter(initiative=initiative).select_related("user")
+        _rows_still_valid(memberships, parent_field="initiative", parent=initiative, key="team")
+    if fundings is not None:
+        _rows_written(Funding, fundings, parent_field="initiative", parent=initiative, key="fundings")
     return initiative
 
 
-def _check_sessions_within(workshop):
-    outside = AgendaSession.objects.filter(workshop=workshop).exclude(
-        starts_at__gte=workshop.starts_at, ends_at__lte=workshop.ends_at
-    )
-    if outside.exists():
-        raise ValidationError(_("Every session must fall within the workshop's start and end."))
+@transaction.atomic
+def initiative_delete(*, initiative, by):
+    """Delete an initiative with its team, parties, funding and documents; one with workshops is kept."""
+    if Workshop.objects.filter(initiative=initiative).exists():
+        raise ValidationError(_("This initiative has workshops: it cannot be deleted."), code="has_workshops")
+    initiative.delete()
+
+
+# --- Teams ---------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def workshop_create(*, initiative, by, sessions=None, **fields):
-    """Create a workshop of an initiative, with its agenda (``sessions``: a validated inline formset)."""
-    workshop = Workshop(initiative=initiative, **fields)
+def team_membership_add(*, initiative, user, role, by):
+    """Put someone on an initiative's team (cleared for its level: ``TeamMembership.clean``)."""
+    membership = TeamMembership(initiative=_initiative_locked(initiative.pk), user=user, role=role)
+    membership.full_clean()
+    with clash_refused(TeamMembership.ONCE_PER_TEAM):
+        membership.save()
+    return membership
+
+
+@transaction.atomic
+def team_membership_change(*, membership, by, **changes):
+    """Change a team member's role (or who holds the place, or on which team)."""
+    for field, value in changes.items():
+        setattr(membership, field, value)
+    membership.initiative = _initiative_locked(membership.initiative_id)
+    membership.full_clean()
+    with clash_refused(TeamMembership.ONCE_PER_TEAM):
+        membership.save()
+    return membership
+
+
+@transaction.atomic
+def team_membership_remove(*, membership, by):
+    """Take someone off an initiative's team."""
+    TeamMembership.objects.filter(pk=membership.pk).delete()
+
+
+# --- Workshops -----------------------------------------------------------------------------------
+
+
+def _sessions_written(workshop, sessions):
+    if sessions is not None:
+        _rows_written(AgendaSession, sessions, parent_field="workshop", parent=workshop, key="sessions")
+    else:  # its times may have moved: every session still falls within them (AgendaSession.clean)
+        stored = AgendaSession.objects.filter(workshop=workshop)
+        _rows_still_valid(stored, parent_field="workshop", parent=workshop, key="sessions")
+
+
+@transaction.atomic
+def workshop_create(*, initiative, by, sessions=(), **fields):
+    """Create a workshop of an initiative, with its agenda (``sessions``: the list of rows)."""
+    workshop = Workshop(initiative=_initiative_locked(initiative.pk), **fields)
     _check_clearance(level=workshop.level, by=by)
     workshop.full_clean()
     workshop.save()
-    if sessions is not None:
-        sessions.instance = workshop
-        sessions.save()
-    _check_sessions_within(workshop)
+    _sessions_written(workshop, sessions)
     return workshop
 
 
 @transaction.atomic
 def workshop_update(*, workshop, by, sessions=None, **changes):
-    """Change a workshop and its agenda (``sessions``: a validated inline formset)."""
+    """Change a workshop and its agenda (``sessions``: ``None``, or the complete list of rows)."""
     Workshop.objects.select_for_update().filter(pk=workshop.pk).first()
     for field, value in changes.items():
         setattr(workshop, field, value)
+    workshop.initiative = _initiative_locked(workshop.initiative_id)
     _check_clearance(level=workshop.level, by=by)
     workshop.full_clean()
     workshop.save()
-    if sessions is not None:
-        sessions.save()
-    _check_sessions_within(workshop)
+    _sessions_written(workshop, sessions)
     return workshop
 
 
@@ -129,3 +304,46 @@ def invitation_purge_passport_details(*, now=None):
         .exclude(passport_number="", passport_expires_on__isnull=True)
         .update(passport_number="", passport_expires_on=None, passport_purged_at=now)
     )
+
+
+# --- Invitations, reminders and documents, recorded as they stand ----------------------------------
+
+
+@transaction.atomic
+def invitations_import(*, rows):
+    """Record many invitations as they stand, in one insert (``rows``: dicts of an invitation's fields,
+    ``workshop``, ``participant`` and ``party`` given as stored records; status, answers, travel details).
+    Each is validated as its model says (the party belongs to the workshop's initiative); one per
+    workshop and participant (the insert refuses a second). Returns the invitations in the order of ``rows``."""
+    invitations = [Invitation(**row) for row in rows]
+    return records_imported(Invitation, invitations, relations=("workshop", "participant", "party"))
+
+
+@transaction.atomic
+def invitation_reminders_record(*, invitations, kind):
+    """Record that a reminder of ``kind`` went to the invitee of each of ``invitations``."""
+    reminders = [InvitationReminder(invitation=invitation, kind=kind) for invitation in invitations]
+    return records_imported(InvitationReminder, reminders, relations=("invitation",))
+
+
+@transaction.atomic
+def document_create(*, by, initiative=None, workshop=None, **fields):
+    """A document of an initiative or of a workshop (one of the two), at a level no higher than the
+    clearance of ``by``. Its content comes in versions (``document_version_add``)."""
+    document = Document(initiative=initiative, workshop=workshop, **fields)
+    _check_clearance(level=document.level, by=by)
+    document.full_clean()
+    document.save()
+    return document
+
+
+@transaction.atomic
+def document_version_add(*, document, file, by):
+    """Add ``file`` (a ``File`` with a name) as the next version of ``document``, uploaded by ``by``."""
+    _check_clearance(level=document.level, by=by)
+    last = document.versions.aggregate(number=Max("number"))["number"] or 0
+    version = DocumentVersion(document=document, number=last + 1, file=file, uploaded_by=by)
+    version.full_clean()
+    with clash_refused():
+        version.save()
+    return version

@@ -5,7 +5,6 @@ from . import views
 app_name = "dialogues"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("initiatives/", views.initiative_list, name="initiative-list"),
     path("initiatives/new/", views.initiative_create, name="initiative-create"),
     path("initiatives/<int:pk>/", views.initiative_detail, name="initiative-detail"),

@@ -36,9 +36,17 @@ def _redirect_after_save(request, record, *, fallback):
     return redirect(fallback)
 
 
-@require_safe
-def dashboard(request):
-    return render(request, "dialogues/dashboard.html", selectors.dashboard_for(request.user))
+def _show_refusal(refusal, form, formsets):
+    """A service's refusal on the page: each message on the field, or over the rows, it is about; the
+    others over the form."""
+    if not hasattr(refusal, "error_dict"):
+        form.add_error(None, refusal)
+        return
+    for name, errors in refusal.error_dict.items():
+        if name in formsets:
+            formsets[name].non_form_errors().extend(errors)
+        else:
+            form.add_error(name if name in form.fields else None, errors)
 
 
 # --- Initiatives ---------------------------------------------------------------------------------
@@ -99,13 +107,12 @@ def initiative_update(request, pk):
         formsets = initiative_formsets(request.POST, initiative=initiative, level=level)
         formsets_valid = [formset.is_valid() for formset in formsets.values()]  # each, for its errors
         if form_valid and all(formsets_valid):
+            rows = {name: formset.cleaned_rows() for name, formset in formsets.items()}
             try:
-                services.initiative_update(
-                    initiative=initiative, by=request.user, formsets=formsets.values(), **form.cleaned_data
-                )
+                services.initiative_update(initiative=initiative, by=request.user, **rows, **form.cleaned_data)
             except ValidationError as error:
                 initiative.refresh_from_db()
-                form.add_error(None, error)
+                _show_refusal(error, form, formsets)
             else:
                 return _redirect_after_save(request, initiative, fallback="dialogues:initiative-list")
     else:
@@ -158,12 +165,13 @@ def _workshop_form_page(request, *, workshop, initiative, save):
     if request.method == "POST":
         form = WorkshopForm(request.POST, instance=copy(workshop), user=request.user)
         form.is_valid()
-        sessions = agenda_formset(request.POST, workshop=workshop, **form.session_kwargs())
+        # The sessions are checked against the workshop as posted, and typed in its venue's time zone.
+        sessions = agenda_formset(request.POST, workshop=form.instance, zone=form.venue_zone())
         if form.is_valid() and sessions.is_valid():
             try:
-                saved = save(form.workshop_fields(), sessions)
+                saved = save(form.workshop_fields(), sessions.cleaned_rows())
             except ValidationError as error:
-                form.add_error(None, error)
+                _show_refusal(error, form, {"sessions": sessions})
             else:
                 return _redirect_after_save(request, saved, fallback="dialogues:workshop-list")
     elif request.htmx and request.GET.get("refresh") == "time_zone":

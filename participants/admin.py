@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 
-from .forms import ParticipantRulesMixin
+from .forms import OrganizationRulesMixin, ParticipantRulesMixin
 from .models import ConsentRecord, Organization, Participant, SanctionsEntry, SanctionsHit, VettingCase
 from .selectors import participant_search_q
+from .services import organization_create, organization_update, participant_create, participant_update
 
 # What of a participant is identity: withheld from admins who may not see it.
 IDENTITY_FIELDS = ("full_name", "email", "organization", "title", "user")
@@ -44,11 +45,35 @@ class ParticipantChoiceMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def take_over(obj, created):
+    """Let the admin go on with ``obj``, the form's unsaved instance, as the record a service created.
+
+    After ``save_model`` the admin saves the inlines against ``obj``, logs the addition and redirects
+    to it: all of that needs the stored record's primary key and values.
+    """
+    obj.pk = created.pk
+    obj.refresh_from_db()
+    obj._state.adding = False
+
+
+class OrganizationAdminForm(OrganizationRulesMixin, forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ("name", "kind", "country")
+
+
 @admin.register(Organization)
 class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = OrganizationAdminForm
     list_display = ("name", "kind", "country")
     list_filter = ("kind", "country")
     search_fields = ("name",)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            organization_update(organization=obj, by=request.user, **form.cleaned_data)
+        else:
+            take_over(obj, organization_create(by=request.user, **form.cleaned_data))
 
 
 class ConsentRecordInline(ScopedAdminMixin, admin.TabularInline):
@@ -113,6 +138,13 @@ class ParticipantAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("name"))
     def shown_name(self, participant):
         return participant.display_name
+
+    def save_model(self, request, obj, form, change):
+        # Consents are not on this form (the inline below keeps their records): left alone.
+        if change:
+            participant_update(participant=obj, by=request.user, consents=None, **form.cleaned_data)
+        else:
+            take_over(obj, participant_create(by=request.user, **form.cleaned_data))
 
 
 @admin.register(ConsentRecord)

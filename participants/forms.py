@@ -10,6 +10,7 @@ from core.levels import Level
 
 from .models import ConsentRecord, Organization, Participant, VettingCase
 from .selectors import NOT_VETTED, participant_active_consent_kinds
+from .services import organization_refusals, participant_refusals
 
 
 def _blank(label):
@@ -34,46 +35,20 @@ class FitToUserMixin:
 
 
 class ParticipantRulesMixin:
-    """The checks every participant form shares (the web form and the Django admin).
-
-    The database has partial unique constraints on e-mail and codename and a check that high-risk
-    people have a codename; they are checked here first so that a clash is a field error, not a 500.
-    Uniqueness is checked against all participants, including those the editor cannot see: the
-    constraint holds for everyone. The messages say no more than that the value is taken.
-    """
-
-    def clean_email(self):
-        email = (self.cleaned_data.get("email") or "").strip()
-        if email and Participant.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(
-                _("This e-mail address is already registered for another participant."), code="duplicate_email"
-            )
-        return email
-
-    def clean_codename(self):
-        codename = (self.cleaned_data.get("codename") or "").strip()
-        if codename and Participant.objects.filter(codename__iexact=codename).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(
-                _("This codename is already in use; choose another."), code="duplicate_codename"
-            )
-        return codename
+    """Shows the participant rules of the services (``participant_refusals``) next to their fields,
+    before anything is saved: in the web form and in the Django admin's."""
 
     def clean(self):
         cleaned = super().clean()
-        risk_level = cleaned.get("risk_level")
-        if (
-            risk_level is not None
-            and int(risk_level) >= Participant.RiskLevel.HIGH
-            and not cleaned.get("codename")
-            and "codename" not in self.errors
-        ):
-            self.add_error(
-                "codename",
-                forms.ValidationError(
-                    _("A high-risk participant must have a codename: it is shown instead of their name."),
-                    code="high_risk_without_codename",
-                ),
-            )
+        refusals = participant_refusals(
+            pk=self.instance.pk,
+            email=cleaned.get("email") or "",
+            codename=cleaned.get("codename") or "",
+            risk_level=cleaned.get("risk_level"),
+        )
+        for field, error in refusals.items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, error)
         return cleaned
 
 
@@ -132,29 +107,25 @@ class ParticipantForm(StyledFormMixin, FitToUserMixin, ParticipantRulesMixin, fo
         return {kind for name, kind in self.CONSENT_FIELDS.items() if self.cleaned_data.get(name)}
 
 
-class OrganizationForm(StyledFormMixin, forms.ModelForm):
-    class Meta:
-        model = Organization
-        fields = ["name", "kind", "country"]
-
-    def clean_name(self):
-        return (self.cleaned_data.get("name") or "").strip()
+class OrganizationRulesMixin:
+    """Shows the organisation rules of the services (``organization_refusals``) next to their fields:
+    in the web form and in the Django admin's."""
 
     def clean(self):
         cleaned = super().clean()
-        name, country = cleaned.get("name"), cleaned.get("country", "")
-        if name and "name" not in self.errors:
-            clash = Organization.objects.filter(name__iexact=name, country=country).exclude(pk=self.instance.pk)
-            if clash.exists():
-                if country:
-                    message = _("An organisation called “%(name)s” in %(country)s already exists.") % {
-                        "name": name,
-                        "country": countries.name(country),
-                    }
-                else:
-                    message = _("An organisation called “%(name)s” with no country already exists.") % {"name": name}
-                self.add_error("name", forms.ValidationError(message, code="duplicate_organization"))
+        if "name" not in self.errors:
+            refusals = organization_refusals(
+                pk=self.instance.pk, name=cleaned.get("name") or "", country=cleaned.get("country", "")
+            )
+            for field, error in refusals.items():
+                self.add_error(field, error)
         return cleaned
+
+
+class OrganizationForm(StyledFormMixin, OrganizationRulesMixin, forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name", "kind", "country"]
 
 
 class ParticipantFilterForm(StyledFormMixin, FitToUserMixin, forms.Form):

@@ -1,15 +1,17 @@
 """Reads of the participants app. Every one starts from a model's ``visible_to(user)``."""
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+import datetime as dt
+
+from django.db.models import BooleanField, Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.visibility import is_organisation_member
-from dialogues.models import Invitation, Workshop
+from core.pagination import counted_list
+from core.visibility import is_organisation_member, workshop_rule
 
-from .models import ConsentRecord, Organization, Participant, VettingCase
+from .models import ConsentRecord, Organization, Participant, SanctionsHit, VettingCase
 from .querysets import sees_organisations
 
 NOT_VETTED = "none"
@@ -25,6 +27,12 @@ def participant_can_work_on(user):
     see through the workshops those are invited to.
     """
     return is_organisation_member(user)
+
+
+def participant_can_edit(user, participant):
+    """Whether the user may change this participant (a row of ``participants_for(user)``): the
+    organisation's work, on a person whose identity the user may see, since the form shows all of it."""
+    return participant_can_work_on(user) and participant.identity_visible
 
 
 def organization_can_work_on(user):
@@ -129,11 +137,17 @@ def participant_get_for(user, pk):
 def participant_invitations_for(user, participant):
     """The participant's invitations the user may see; ``workshop_visible`` says whether the workshop's
     page opens to them (a participant sees their own invitation, not the workshop's page)."""
+    # Through the reverse relation and the workshop rule of ``core.visibility``: participants come
+    # before dialogues and do not import it.
+    workshop_visible = Case(
+        When(workshop_rule(user, prefix="workshop__"), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
     return (
-        Invitation.objects.visible_to(user)
-        .filter(participant=participant)
+        participant.invitations.visible_to(user)
         .select_related("workshop", "party")
-        .annotate(workshop_visible=Exists(Workshop.objects.visible_to(user).filter(pk=OuterRef("workshop_id"))))
+        .annotate(workshop_visible=workshop_visible)
         .order_by("-workshop__starts_at", "pk")
     )
 
@@ -194,3 +208,41 @@ def organization_participants_for(user, organization):
         .filter(organization=organization)
         .order_by(Lower("full_name"), "pk")
     )
+
+
+# --- The vetting work (the admin's dashboard shows these) ----------------------------------------
+
+
+def participants_awaiting_vetting(user):
+    """Participants whose vetting is pending or in review: their number and the first of them."""
+    people = (
+        Participant.objects.visible_to(user)
+        .with_identity_for(user)
+        .with_vetting_status()
+        .filter(vetting_status__in=[VettingCase.Status.PENDING, VettingCase.Status.IN_REVIEW])
+    )
+    queue = counted_list(people.order_by("pk"))
+    labels = dict(VettingCase.Status.choices)
+    for person in queue["items"]:
+        person.vetting_status_label = labels.get(person.vetting_status, person.vetting_status)
+    return queue
+
+
+def vetting_approvals_expiring(user, days=30):
+    """Participants whose approval runs out within ``days``, soonest first."""
+    now = timezone.now()
+    people = (
+        Participant.objects.visible_to(user)
+        .with_identity_for(user)
+        .with_vetting_status()
+        .filter(
+            vetting_status__in=VettingCase.APPROVED_STATUSES,
+            vetting_expires_at__gt=now,
+            vetting_expires_at__lte=now + dt.timedelta(days=days),
+        )
+    )
+    return counted_list(people.order_by("vetting_expires_at", "pk"))
+
+
+def open_sanctions_hit_count(user):
+    return SanctionsHit.objects.visible_to(user).filter(status=SanctionsHit.Status.OPEN).count()

@@ -1,63 +1,33 @@
-"""Changes to participants, their consents, and organisations."""
+"""Changes to participants, their consents, and organisations.
 
-from django.core.exceptions import PermissionDenied
+The rules of what may be stored are checked here, so that the pages, the Django admin, commands and
+tasks all meet the same refusals: a ``ValidationError``, keyed by field where the rule is about one.
+The forms ask the same checks (``participant_refusals``, ``organization_refusals``) to show them next
+to the field before anything is saved.
+"""
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
-from core.levels import Level
+from core.db import clash_refused, records_imported
 
-from .models import ConsentRecord, Organization, Participant
+from .models import ConsentRecord, Organization, Participant, SanctionsEntry, SanctionsHit, VettingCase
 
 # The consents recorded through the participant form; others (photography) are left alone.
 FORM_CONSENT_KINDS = (ConsentRecord.Kind.DATA_PROCESSING, ConsentRecord.Kind.CHATHAM_HOUSE)
 
+# A unique value taken by a row saved in the meantime, after the checks below found it free.
+CLASH_MESSAGE = _(
+    "The record could not be saved because another one was saved with the same details at the same time. "
+    "Check the e-mail address, codename or name and try again."
+)
 
-def _check_level(*, by, level):
-    if level > by.clearance:
-        raise PermissionDenied(_("A participant's level may not exceed the editor's clearance."))
-
-
-@transaction.atomic
-def participant_create(
-    *,
-    by,
-    full_name,
-    codename="",
-    email="",
-    nationality="",
-    languages=(),
-    gender="",
-    organization=None,
-    title="",
-    category=Participant.Category.EXPERT,
-    personal_capacity=True,
-    risk_level=Participant.RiskLevel.LOW,
-    level=Level.INTERNAL,
-    consents=(),
-):
-    _check_level(by=by, level=level)
-    participant = Participant.objects.create(
-        full_name=full_name,
-        codename=codename,
-        email=email,
-        nationality=nationality,
-        languages=list(languages),
-        gender=gender,
-        organization=organization,
-        title=title,
-        category=category,
-        personal_capacity=personal_capacity,
-        risk_level=risk_level,
-        level=level,
-    )
-    participant_consents_set(participant=participant, given=consents, by=by)
-    return participant
-
-
-PARTICIPANT_EDITABLE_FIELDS = frozenset(
+PARTICIPANT_FIELDS = frozenset(
     {
         "full_name",
         "codename",
@@ -71,19 +41,108 @@ PARTICIPANT_EDITABLE_FIELDS = frozenset(
         "personal_capacity",
         "risk_level",
         "level",
+        "user",
     }
 )
+ORGANIZATION_FIELDS = frozenset({"name", "kind", "country"})
+
+
+def _refuse_unknown_fields(fields, known):
+    unknown = set(fields) - known
+    if unknown:
+        raise TypeError(f"Not editable here: {', '.join(sorted(unknown))}")
+
+
+def _refuse_invalid(record, errors):
+    """Raise ``errors`` (field → ``ValidationError``) together with what the model's own validation refuses.
+
+    The model's validation (field values, choices, constraints) skips the fields already refused, so
+    that a field gets the rule's message rather than the database constraint's name.
+    """
+    errors = dict(errors)
+    try:
+        record.full_clean(exclude=list(errors))
+    except ValidationError as invalid:
+        errors = {**invalid.error_dict, **errors}
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- Participants
+
+
+def participant_refusals(*, pk=None, email="", codename="", risk_level=None):
+    """What the rules refuse in these values of a participant (``pk``: the one being changed, if any).
+
+    Returns a dict field → ``ValidationError``, empty if nothing is refused. The database holds e-mail
+    and codename unique as typed; here they are unique whatever their case. Uniqueness is checked
+    against all participants, including those the editor cannot see: the constraint holds for everyone,
+    and the messages say no more than that the value is taken. A high-risk person must have a
+    codename, since it is shown instead of their name.
+    """
+    errors = {}
+    others = Participant.objects.exclude(pk=pk)
+    if email and others.filter(email__iexact=email).exists():
+        errors["email"] = ValidationError(
+            _("This e-mail address is already registered for another participant."), code="duplicate_email"
+        )
+    if codename and others.filter(codename__iexact=codename).exists():
+        errors["codename"] = ValidationError(
+            _("This codename is already in use; choose another."), code="duplicate_codename"
+        )
+    if risk_level is not None and int(risk_level) >= Participant.RiskLevel.HIGH and not codename:
+        errors["codename"] = ValidationError(
+            _("A high-risk participant must have a codename: it is shown instead of their name."),
+            code="high_risk_without_codename",
+        )
+    return errors
+
+
+def _participant_errors(participant, *, by):
+    """The rules' refusals of ``participant`` as ``by`` would store it: ``participant_refusals``, and a
+    level above the editor's clearance."""
+    errors = participant_refusals(
+        pk=participant.pk, email=participant.email, codename=participant.codename, risk_level=participant.risk_level
+    )
+    if participant.level > by.clearance:
+        errors.setdefault(
+            "level",
+            ValidationError(
+                _("A participant's level may not exceed the editor's clearance."), code="level_above_clearance"
+            ),
+        )
+    return errors
+
+
+def _refuse_invalid_participant(participant, *, by):
+    _refuse_invalid(participant, _participant_errors(participant, by=by))
+
+
+@transaction.atomic
+def participant_create(*, by, consents=(), **fields):
+    """A new participant with ``fields`` (model field values; the rest take their defaults) and the
+    consents of ``consents`` (kinds of ``FORM_CONSENT_KINDS``) recorded as given by ``by``."""
+    _refuse_unknown_fields(fields, PARTICIPANT_FIELDS)
+    if "languages" in fields:
+        fields["languages"] = list(fields["languages"])
+    participant = Participant(**fields)
+    _refuse_invalid_participant(participant, by=by)
+    with clash_refused(CLASH_MESSAGE):
+        participant.save()
+    participant_consents_set(participant=participant, given=consents, by=by)
+    return participant
 
 
 @transaction.atomic
 def participant_update(*, participant, by, consents=None, **changes):
-    unknown = set(changes) - PARTICIPANT_EDITABLE_FIELDS
-    if unknown:
-        raise TypeError(f"Not editable here: {', '.join(sorted(unknown))}")
-    _check_level(by=by, level=changes.get("level", participant.level))
+    """Change ``participant`` (the instance passed is changed too, also when the change is refused);
+    ``consents`` is None to leave the consents alone, or the kinds given, as for ``participant_create``."""
+    _refuse_unknown_fields(changes, PARTICIPANT_FIELDS)
     for field, value in changes.items():
         setattr(participant, field, list(value) if field == "languages" else value)
-    participant.save()
+    _refuse_invalid_participant(participant, by=by)
+    with clash_refused(CLASH_MESSAGE):
+        participant.save()
     if consents is not None:
         participant_consents_set(participant=participant, given=consents, by=by)
     return participant
@@ -112,15 +171,106 @@ def participant_consents_set(*, participant, given, by):
             )
 
 
-@transaction.atomic
-def organization_create(*, by, name, kind, country=""):
-    return Organization.objects.create(name=name, kind=kind, country=country)
+# --- Organisations
+
+
+def organization_refusals(*, pk=None, name="", country=""):
+    """What the rules refuse in these values of an organisation (``pk``: the one being changed, if any):
+    a dict field → ``ValidationError``. A name is unique within its country whatever its case."""
+    if not name or not Organization.objects.filter(name__iexact=name, country=country).exclude(pk=pk).exists():
+        return {}
+    if country:
+        message = _("An organisation called “%(name)s” in %(country)s already exists.") % {
+            "name": name,
+            "country": countries.name(country),
+        }
+    else:
+        message = _("An organisation called “%(name)s” with no country already exists.") % {"name": name}
+    return {"name": ValidationError(message, code="duplicate_organization")}
+
+
+def _refuse_invalid_organization(organization):
+    _refuse_invalid(
+        organization,
+        organization_refusals(pk=organization.pk, name=organization.name, country=organization.country),
+    )
 
 
 @transaction.atomic
-def organization_update(*, organization, by, name, kind, country=""):
-    organization.name = name
-    organization.kind = kind
-    organization.country = country
-    organization.save()
+def organization_create(*, by, **fields):
+    _refuse_unknown_fields(fields, ORGANIZATION_FIELDS)
+    organization = Organization(**fields)
+    _refuse_invalid_organization(organization)
+    with clash_refused(CLASH_MESSAGE):
+        organization.save()
     return organization
+
+
+@transaction.atomic
+def organization_update(*, organization, by, **changes):
+    """Change ``organization`` (the instance passed is changed too, also when the change is refused)."""
+    _refuse_unknown_fields(changes, ORGANIZATION_FIELDS)
+    for field, value in changes.items():
+        setattr(organization, field, value)
+    _refuse_invalid_organization(organization)
+    with clash_refused(CLASH_MESSAGE):
+        organization.save()
+    return organization
+
+
+# --- Imports (many records at once), vetting and sanctions screening, recorded as they stand
+
+
+@transaction.atomic
+def participants_import(*, by, rows):
+    """Many new participants at once, in one insert (``rows``: dicts of the fields ``participant_create``
+    takes, consents aside). Each row is refused as ``participant_create`` refuses it; the database's
+    own constraints are held by the insert (``core.db.records_imported``). Returns the participants in
+    the order of ``rows``."""
+    participants = []
+    for fields in rows:
+        _refuse_unknown_fields(fields, PARTICIPANT_FIELDS)
+        participant = Participant(**{**fields, "languages": list(fields.get("languages", ()))})
+        errors = _participant_errors(participant, by=by)
+        if errors:
+            raise ValidationError(errors)
+        participants.append(participant)
+    return records_imported(Participant, participants, relations=("organization", "user"))
+
+
+@transaction.atomic
+def consent_records_import(*, by, rows):
+    """Record many consents of any kind (photography too) at once, as recorded by ``by`` (``rows``: dicts of
+    ``participant``, ``kind``, ``given_at`` and perhaps ``withdrawn_at``, never before it was given)."""
+    consents = [ConsentRecord(**row, recorded_by=by) for row in rows]
+    return records_imported(ConsentRecord, consents, relations=("participant", "recorded_by"))
+
+
+@transaction.atomic
+def vetting_cases_import(*, rows):
+    """Record many vetting cases as they stand, at once (``rows``: dicts of ``participant``, ``status``,
+    ``reviewer``, the checks done, decision, expiry). A decision has a date, an approval an expiry after
+    it, and conditions are stated: the insert refuses a row without."""
+    cases = [VettingCase(**row) for row in rows]
+    return records_imported(VettingCase, cases, relations=("participant", "reviewer"))
+
+
+@transaction.atomic
+def sanctions_entry_create(*, source, reference, name, **fields):
+    """Store one entry of a sanctions list (``reference`` is unique within its list ``source``)."""
+    entry = SanctionsEntry(source=source, reference=reference, name=name, **fields)
+    entry.full_clean()
+    with clash_refused():
+        entry.save()
+    return entry
+
+
+@transaction.atomic
+def sanctions_hit_create(*, participant, entry, score, **fields):
+    """Record that ``participant`` matched ``entry`` with ``score`` (0 to 100); a resolved hit says who
+    resolved it and when."""
+    hit = SanctionsHit(participant=participant, entry=entry, score=score, **fields)
+    hit.full_clean()
+    with clash_refused():
+        hit.save()
+    return hit

@@ -1,11 +1,12 @@
 """Participants and organisations: lists, details, create and edit. Views gather, call a service, render."""
 
+from copy import copy
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core.audit import record_read
 from core.fields import language_names
@@ -15,27 +16,17 @@ from core.visibility import is_organisation_member
 from . import selectors, services
 from .forms import OrganizationFilterForm, OrganizationForm, ParticipantFilterForm, ParticipantForm
 
-CLASH_MESSAGE = gettext_lazy(
-    "The record could not be saved because another one was saved with the same details at the same time. "
-    "Check the e-mail address, codename or name and try again."
-)
-
 
 def _require(allowed):
-    """Participants and organisations are worked on by admins and staff; other roles get 403."""
+    """What the user may see but not work on answers 403."""
     if not allowed:
-        raise PermissionDenied
-
-
-def _require_identity(participant):
-    """Editing a participant whose identity the user may not see would disclose it: 403."""
-    if not participant.identity_visible:
         raise PermissionDenied
 
 
 # --- Participants
 
 
+@require_safe
 def participant_list(request):
     _require(selectors.participant_can_work_on(request.user))
     form = ParticipantFilterForm(request.GET, user=request.user)
@@ -48,6 +39,7 @@ def participant_list(request):
     )
 
 
+@require_safe
 def participant_detail(request, pk):
     user = request.user
     participant = selectors.participant_get_for(user, pk)
@@ -63,53 +55,58 @@ def participant_detail(request, pk):
         "vetting_cases": selectors.participant_vetting_cases_for(user, participant),
         # Vetting is for the organisation: staff see the status alone, admins the cases too.
         "show_vetting_status": is_organisation_member(user),
-        "can_edit": selectors.participant_can_work_on(user) and participant.identity_visible,
+        "can_edit": selectors.participant_can_edit(user, participant),
     }
     return render(request, "participants/participant_detail.html", context)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def participant_create(request):
     _require(selectors.participant_can_work_on(request.user))
-    form = ParticipantForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    form = ParticipantForm(request.POST if request.method == "POST" else None, user=request.user)
+    if form.is_bound and form.is_valid():
         try:
             participant = services.participant_create(
                 by=request.user, consents=form.given_consents(), **form.participant_fields()
             )
-        except IntegrityError:
-            form.add_error(None, CLASH_MESSAGE)
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(request, _("Participant saved."))
             return redirect(participant)
     return render(request, "participants/participant_form.html", {"form": form, "participant": None})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def participant_update(request, pk):
     participant = selectors.participant_get_for(request.user, pk)
-    _require(selectors.participant_can_work_on(request.user))
-    _require_identity(participant)
-    if request.method != "POST":
+    _require(selectors.participant_can_edit(request.user, participant))
+    if request.method == "POST":
+        # The form and the service work on copies, so the page keeps the stored name while errors are shown.
+        form = ParticipantForm(request.POST, instance=copy(participant), user=request.user)
+        if form.is_valid():
+            try:
+                services.participant_update(
+                    participant=copy(participant),
+                    by=request.user,
+                    consents=form.given_consents(),
+                    **form.participant_fields(),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Participant saved."))
+                return redirect(participant)
+    else:
         record_read(user=request.user, record=participant, path=request.path)  # the form shows all of it
-    form = ParticipantForm(request.POST or None, instance=participant, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.participant_update(
-                participant=participant,
-                by=request.user,
-                consents=form.given_consents(),
-                **form.participant_fields(),
-            )
-        except IntegrityError:
-            form.add_error(None, CLASH_MESSAGE)
-        else:
-            messages.success(request, _("Participant saved."))
-            return redirect(participant)
+        form = ParticipantForm(instance=copy(participant), user=request.user)
     return render(request, "participants/participant_form.html", {"form": form, "participant": participant})
 
 
 # --- Organisations
 
 
+@require_safe
 def organization_list(request):
     _require(selectors.organization_can_work_on(request.user))
     form = OrganizationFilterForm(request.GET)
@@ -122,6 +119,7 @@ def organization_list(request):
     )
 
 
+@require_safe
 def organization_detail(request, pk):
     organization = selectors.organization_get_for(request.user, pk)
     page_obj = paginate(request, selectors.organization_participants_for(request.user, organization))
@@ -134,29 +132,32 @@ def organization_detail(request, pk):
     return render(request, "participants/organization_detail.html", context)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def organization_create(request):
     _require(selectors.organization_can_work_on(request.user))
-    form = OrganizationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = OrganizationForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
         try:
             organization = services.organization_create(by=request.user, **form.cleaned_data)
-        except IntegrityError:
-            form.add_error(None, CLASH_MESSAGE)
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(request, _("Organisation saved."))
             return redirect(organization)
     return render(request, "participants/organization_form.html", {"form": form, "organization": None})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def organization_update(request, pk):
     organization = selectors.organization_get_for(request.user, pk)
     _require(selectors.organization_can_work_on(request.user))
-    form = OrganizationForm(request.POST or None, instance=organization)
-    if request.method == "POST" and form.is_valid():
+    # The form and the service work on copies, so the page keeps the stored name while errors are shown.
+    form = OrganizationForm(request.POST if request.method == "POST" else None, instance=copy(organization))
+    if form.is_bound and form.is_valid():
         try:
-            services.organization_update(organization=organization, by=request.user, **form.cleaned_data)
-        except IntegrityError:
-            form.add_error(None, CLASH_MESSAGE)
+            services.organization_update(organization=copy(organization), by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(request, _("Organisation saved."))
             return redirect(organization)

@@ -86,7 +86,7 @@ def busiest_participant(user):
 
 
 PAGES = (
-    ("dashboard", "dialogues:dashboard", None),
+    ("dashboard", "dashboard:home", None),
     ("initiative list", "dialogues:initiative-list", None),
     ("initiative detail", "dialogues:initiative-detail", biggest_initiative),
     ("workshop list", "dialogues:workshop-list", None),

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 INTERNAL_OR_BELOW = {Level.PUBLIC, Level.INTERNAL}
 VIEWERS = ["admin", "staff", "team", "facilitator", "participant", "observer"]
 # Namespaces that are ours; allauth, the Django admin and i18n are tested elsewhere.
-OUR_NAMESPACES = {"dialogues", "participants", "core", "accounts"}
+OUR_NAMESPACES = {"dashboard", "dialogues", "participants", "core", "accounts"}
 
 
 @dataclass
@@ -75,8 +75,8 @@ def org_sees(level):
 # name -> (how to build the URL from the world and a level, expected status per viewer and level)
 # Level-independent pages ignore the level.
 MATRIX = {
-    "dialogues:dashboard": (
-        lambda w, lv: reverse("dialogues:dashboard"),
+    "dashboard:home": (
+        lambda w, lv: reverse("dashboard:home"),
         lambda who, lv: 200,
     ),
     "dialogues:initiative-list": (
@@ -269,7 +269,7 @@ def test_observers_see_aggregates_and_never_a_name(client, world):
 
 
 # Pages that show observers aggregate figures (labelled by codename and party names).
-OBSERVER_FIGURE_PAGES = ["dialogues:dashboard"]
+OBSERVER_FIGURE_PAGES = ["dashboard:home"]
 
 
 @pytest.mark.parametrize("clearance", [Level.INTERNAL, Level.CONFIDENTIAL])

@@ -7,8 +7,10 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -288,6 +290,51 @@ def test_an_address_already_used_by_any_account_is_refused(client, admin_user, m
         assert "already exists" in str(response.context["form"].errors["email"])
 
 
+def new_account_data(**overrides):
+    return {
+        "email": "new.colleague@parley.test",
+        "full_name": "New Colleague",
+        "role": Role.STAFF,
+        "clearance": Level.INTERNAL,
+        "preferred_language": "en",
+        **overrides,
+    }
+
+
+def test_the_service_refuses_an_address_already_taken_on_the_email_field(admin_user, member):
+    data = new_account_data(email=member.email.upper())
+    with pytest.raises(ValidationError) as excinfo:
+        services.user_create(by=admin_user, **data)
+    assert set(excinfo.value.error_dict) == {"email"}
+    assert not User.objects.filter(full_name="New Colleague").exists()
+
+
+def test_the_service_refuses_what_the_model_refuses(admin_user):
+    with pytest.raises(ValidationError) as excinfo:
+        services.user_create(by=admin_user, **new_account_data(full_name="", role="emperor"))
+    assert set(excinfo.value.error_dict) == {"full_name", "role"}
+    assert not User.objects.filter(email="new.colleague@parley.test").exists()
+
+
+def test_an_address_taken_in_the_meantime_is_shown_on_the_email_field(client, admin_user, member, monkeypatch):
+    # As if another request created the account after the form's and the service's checks found it free.
+    from accounts import forms as account_forms
+
+    def blind(email):
+        return email.strip().lower()
+
+    monkeypatch.setattr(account_forms, "new_account_address", blind)
+    monkeypatch.setattr(services, "new_account_address", blind)
+    monkeypatch.setattr(User, "validate_unique", lambda self, exclude=None: None)
+    client.force_login(admin_user)
+    response = client.post(reverse("accounts:account-create"), new_account_data(email=member.email))
+    assert response.status_code == 200
+    assert "already exists" in str(response.context["form"].errors["email"])
+    assert User.objects.filter(email=member.email).count() == 1
+    assert not User.objects.filter(full_name="New Colleague").exists()
+    assert not AccessLog.objects.filter(action=AccessLog.Action.ACCOUNT_CREATED).exists()
+
+
 def test_the_create_form_offers_no_clearance_above_the_admins_own(client, make_user):
     admin_user = make_user(Role.ADMIN, Level.INTERNAL, is_staff=True)
     client.force_login(admin_user)
@@ -417,6 +464,19 @@ def test_an_admin_cannot_change_their_own_role_or_status_in_the_django_admin(cli
     assert admin_user.clearance == Level.STRICTLY_CONFIDENTIAL
 
 
+def test_the_django_admin_adds_an_account_and_goes_on_with_the_one_created(client, admin_user):
+    client.force_login(admin_user)
+    data = {**new_account_data(email="New.Colleague@Parley.test"), "send_invitation": "on", "_continue": "1"}
+    response = client.post(reverse("admin:accounts_user_add"), data)
+    account = User.objects.get(email="new.colleague@parley.test")
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:accounts_user_change", args=[account.pk]))
+    assert LogEntry.objects.get(action_flag=ADDITION).object_id == str(account.pk)
+    actions = list(AccessLog.objects.order_by("pk").values_list("action", flat=True))
+    assert actions == [AccessLog.Action.ACCOUNT_CREATED, AccessLog.Action.INVITATION_SENT]
+    assert [message.to for message in mail.outbox] == [["new.colleague@parley.test"]]
+
+
 def test_accounts_cannot_be_deleted_in_the_django_admin(client, admin_user, member):
     client.force_login(admin_user)
     assert client.post(reverse("admin:accounts_user_delete", args=[member.pk]), {"post": "yes"}).status_code == 403
@@ -434,3 +494,29 @@ def test_the_access_log_page_lists_account_changes_with_what_changed(client, adm
     assert "Staff → Admin" in page
     detail = client.get(account_url("account-detail", member)).content.decode()
     assert "Role changed" in detail and "Staff → Admin" in detail
+
+
+# --- Each page declares the methods it answers
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [
+        ("account-list", {"GET", "HEAD"}),
+        ("account-create", {"GET", "HEAD", "POST"}),
+        ("account-detail", {"GET", "HEAD"}),
+        ("account-access", {"GET", "HEAD", "POST"}),
+        ("account-status", {"GET", "HEAD", "POST"}),
+        ("account-reset-second-factor", {"GET", "HEAD", "POST"}),
+        ("account-invite", {"GET", "HEAD", "POST"}),
+    ],
+)
+def test_every_account_page_refuses_methods_it_does_not_allow(client, admin_user, member, name, allowed):
+    client.force_login(admin_user)
+    url = reverse(f"accounts:{name}") if name in {"account-list", "account-create"} else account_url(name, member)
+    for method in ("delete", "put", "patch"):
+        response = getattr(client, method)(url)
+        assert response.status_code == 405, method
+        assert set(response["Allow"].split(", ")) == allowed
+    if "POST" not in allowed:
+        assert client.post(url).status_code == 405

@@ -188,17 +188,15 @@ def test_an_integrity_error_while_saving_an_initiative_becomes_a_form_error(clie
     """Whatever slips past the forms (a row added at the same moment by someone else) is a message, not a 500."""
     from django.db import IntegrityError
 
-    from dialogues.forms import BasePartyFormSet
-
     initiative, lead = team_initiative(make_user)
     client.force_login(lead)
     url, data = initiative_edit(client, initiative)
     data["parties-0-name"] = "North"
 
-    def clash(self, commit=True):
+    def clash(self, *args, **kwargs):
         raise IntegrityError('duplicate key value violates unique constraint "party_name_unique"')
 
-    monkeypatch.setattr(BasePartyFormSet, "save", clash)
+    monkeypatch.setattr(Party, "save", clash)
     response = client.post(url, data)
     assert response.status_code == 200
     assert "was saved at the same time" in text(response)

@@ -115,14 +115,14 @@ def world(make_user):
 
 def pages(world):
     return [
-        ("lead", reverse("dialogues:dashboard")),
+        ("lead", reverse("dashboard:home")),
         ("lead", reverse("dialogues:workshop-list")),
         ("lead", world["workshop"].get_absolute_url()),
         ("lead", world["initiative"].get_absolute_url()),
-        ("admin", reverse("dialogues:dashboard")),
+        ("admin", reverse("dashboard:home")),
         ("admin", world["person"].get_absolute_url()),
         ("admin", reverse("core:access-log")),
-        ("facilitator", reverse("dialogues:dashboard")),
+        ("facilitator", reverse("dashboard:home")),
         ("facilitator", world["workshop"].get_absolute_url()),
     ]
 

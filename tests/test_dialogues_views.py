@@ -12,8 +12,7 @@ from django.utils import timezone
 from core.levels import Level, Role
 from core.models import AccessLog
 from dialogues.models import Document, Initiative, Invitation, TeamMembership, Workshop
-from facilitators.models import OutcomeReport
-from participants.models import Participant, VettingCase
+from participants.models import Participant
 
 from . import factories as f
 
@@ -477,98 +476,6 @@ def test_the_workshop_list_filters_by_initiative_status_and_time(client, staff):
     assert sorted(titles(f"?initiative={hidden.pk}")) == ["Coming", "Done"]  # not a choice: ignored
 
 
-# --- the dashboard -------------------------------------------------------------------------------
-
-
-def test_the_observer_dashboard_shows_numbers_and_never_a_name(client, observer):
-    initiative = f.InitiativeFactory(level=Level.STRICTLY_CONFIDENTIAL, codename="ALBATROSS", title="Deep talks")
-    initiative.observers.add(observer)
-    workshop = f.WorkshopFactory(initiative=initiative)
-    north = f.PartyFactory(initiative=initiative, name="North")
-    for gender in (Participant.Gender.WOMAN, Participant.Gender.WOMAN, Participant.Gender.MAN):
-        f.InvitationFactory(
-            workshop=workshop,
-            party=north,
-            status=Invitation.Status.ACCEPTED,
-            participant=f.ParticipantFactory(gender=gender, full_name=f"Named {gender}"),
-        )
-    f.InvitationFactory(workshop=workshop, party=north, status=Invitation.Status.SENT)
-    client.force_login(observer)
-    response = client.get(reverse("dialogues:dashboard"))
-    page = response.content.decode()
-    [row] = response.context["observed"]
-    assert row["workshops"] == 1
-    assert {cell.label: cell.count for cell in row["by_party"]} == {"North": 3}
-    assert {cell.label: cell.count for cell in row["by_gender"]} == {"Woman": 2, "Man": 1}
-    assert {cell.label: cell.count for cell in row["by_status"]} == {"Accepted": 3, "Sent": 1}
-    assert "ALBATROSS" in page
-    assert "Named" not in page
-    assert workshop.get_absolute_url() not in page
-
-
-def test_the_admin_dashboard_lists_vetting_work(client, admin_user):
-    waiting = f.VettingCaseFactory(participant=f.ParticipantFactory(full_name="Waiting Person")).participant
-    now = timezone.now()
-    expiring = f.ParticipantFactory(full_name="Expiring Person")
-    f.VettingCaseFactory(
-        participant=expiring,
-        status=VettingCase.Status.APPROVED,
-        decided_at=now - dt.timedelta(days=300),
-        expires_at=now + dt.timedelta(days=10),
-    )
-    f.SanctionsHitFactory(participant=waiting)
-    client.force_login(admin_user)
-    response = client.get(reverse("dialogues:dashboard"))
-    assert response.context["vetting_queue"]["count"] == 1
-    assert response.context["vetting_expiring"]["items"] == [expiring]
-    assert response.context["open_sanctions_hits"] == 1
-    page = response.content.decode()
-    assert "Waiting Person" in page and "Expiring Person" in page
-    assert reverse("core:access-log") in page
-
-
-def test_the_staff_dashboard_counts_invitations_awaiting_a_reply(client, make_user):
-    initiative, lead = team_initiative(make_user)
-    workshop = f.WorkshopFactory(initiative=initiative, starts_at=timezone.now() + dt.timedelta(days=5))
-    f.InvitationFactory.create_batch(2, workshop=workshop, status=Invitation.Status.SENT)
-    f.InvitationFactory(workshop=workshop, status=Invitation.Status.ACCEPTED)
-    f.WorkshopFactory(initiative=initiative, starts_at=timezone.now() + dt.timedelta(days=90), title="Far away")
-    client.force_login(lead)
-    response = client.get(reverse("dialogues:dashboard"))
-    [shown] = response.context["upcoming_workshops"]["items"]
-    assert (shown, shown.awaiting_reply) == (workshop, 2)
-    assert response.context["my_initiatives"][0].my_role == TeamMembership.Role.LEAD
-
-
-def test_the_facilitator_dashboard_lists_assignments_and_draft_reports(client, facilitator_user):
-    workshop = f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL), title="Assigned one")
-    f.AssignmentFactory(workshop=workshop, facilitator=facilitator_user.facilitator)
-    f.OutcomeReportFactory(workshop=workshop, author=facilitator_user)
-    f.OutcomeReportFactory(
-        workshop=workshop, author=facilitator_user, status=OutcomeReport.Status.SUBMITTED, submitted_at=timezone.now()
-    )
-    client.force_login(facilitator_user)
-    response = client.get(reverse("dialogues:dashboard"))
-    assert [w.title for w in response.context["assigned_groups"][0]["workshops"]] == ["Assigned one"]
-    assert response.context["draft_reports"]["count"] == 1
-
-
-def test_the_participant_dashboard_shows_their_own_invitations_in_venue_time(client, participant_user):
-    me = f.ParticipantFactory(user=participant_user)
-    mine = f.InvitationFactory(
-        participant=me,
-        workshop=f.WorkshopFactory(title="My workshop", time_zone="Asia/Tokyo"),
-    )
-    f.InvitationFactory(workshop=f.WorkshopFactory(title="Not mine"))
-    client.force_login(participant_user)
-    response = client.get(reverse("dialogues:dashboard"))
-    page = response.content.decode()
-    assert response.context["my_invitations"] == [mine]
-    assert "My workshop" in page and "Asia/Tokyo" in page
-    assert "Not mine" not in page
-    assert mine.workshop.initiative.title not in page
-
-
 # --- query counts --------------------------------------------------------------------------------
 
 
@@ -585,7 +492,7 @@ def seed_internal(size):
 
 def test_list_pages_run_a_fixed_number_of_queries(client, staff):
     client.force_login(staff)
-    urls = [reverse("dialogues:initiative-list"), reverse("dialogues:workshop-list"), reverse("dialogues:dashboard")]
+    urls = [reverse("dialogues:initiative-list"), reverse("dialogues:workshop-list"), reverse("dashboard:home")]
     seed_internal(2)
     small = [query_count(client, url) for url in urls]
     seed_internal(8)

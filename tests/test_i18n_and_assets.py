@@ -32,7 +32,7 @@ def led_initiative(make_user):
 
 
 PAGES = {
-    "dashboard": lambda initiative: reverse("dialogues:dashboard"),
+    "dashboard": lambda initiative: reverse("dashboard:home"),
     "initiative edit": lambda initiative: reverse("dialogues:initiative-update", args=[initiative.pk]),
     "workshop create": lambda initiative: reverse("dialogues:workshop-create", args=[initiative.pk]),
 }
@@ -101,7 +101,7 @@ def test_a_user_who_prefers_arabic_gets_right_to_left_pages_without_choosing_aga
     user = make_user(Role.STAFF, Level.INTERNAL, preferred_language="ar")
     client.force_login(user)
 
-    html = client.get(reverse("dialogues:dashboard")).content.decode()
+    html = client.get(reverse("dashboard:home")).content.decode()
 
     assert 'dir="rtl"' in html
     assert RTL_CSS in html
@@ -269,6 +269,6 @@ def test_the_favicon_is_a_small_svg_without_text_or_scripts():
 def test_every_page_links_the_svg_favicon(client, make_user):
     client.force_login(make_user(Role.STAFF, Level.INTERNAL))
 
-    html = client.get(reverse("dialogues:dashboard")).content.decode()
+    html = client.get(reverse("dashboard:home")).content.decode()
 
     assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in html

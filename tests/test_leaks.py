@@ -303,7 +303,7 @@ def test_a_participant_does_not_see_a_draft_invitation(client, participant_user)
     sent = f.WorkshopFactory(title="Open roundtable", city="Oslo")
     f.InvitationFactory(workshop=sent, participant=me, status=Invitation.Status.SENT)
     client.force_login(participant_user)
-    for url in (reverse("dialogues:dashboard"), me.get_absolute_url()):
+    for url in (reverse("dashboard:home"), me.get_absolute_url()):
         page = client.get(url).content.decode()
         assert "Open roundtable" in page, url
         assert "Lakeside backchannel" not in page, url

@@ -54,7 +54,7 @@ def test_a_500_keeps_its_traceback(staff, caplog, monkeypatch):
     def broken(user):
         raise RuntimeError("the dashboard broke")
 
-    monkeypatch.setattr("dialogues.selectors.dashboard_for", broken)
+    monkeypatch.setattr("dashboard.selectors.dashboard_for", broken)
     client = Client(raise_request_exception=False)
     client.force_login(staff)
 

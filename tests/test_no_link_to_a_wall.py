@@ -59,7 +59,7 @@ def links_of(url, html):
 
 def crawl(client):
     """Visit every page reachable by links from the dashboard; return (pages visited, walls hit)."""
-    start = reverse("dialogues:dashboard")
+    start = reverse("dashboard:home")
     queue, seen, walls, visited = deque([(start, "(start)")]), {start}, [], 0
     while queue and visited < PAGE_LIMIT:
         url, found_on = queue.popleft()

@@ -38,7 +38,7 @@ def test_an_observer_sees_no_figure_of_an_initiative_above_its_clearance(client,
         for _ in range(4):
             invite(workshop, party)
     client.force_login(internal_observer)
-    page = client.get(reverse("dialogues:dashboard")).content.decode()
+    page = client.get(reverse("dashboard:home")).content.decode()
     assert "TAPESTRY" in page and "Weavers" in page
     assert "MERIDIAN" not in page
     assert "Northern Coalition" not in page
@@ -73,7 +73,7 @@ def test_a_cell_of_fewer_than_three_people_shows_less_than_three(client, interna
     for _ in range(6):
         invite(workshop, south)
     client.force_login(internal_observer)
-    response = client.get(reverse("dialogues:dashboard"))
+    response = client.get(reverse("dashboard:home"))
     [row] = response.context["observed"]
     party_cells = {cell.label: cell.shown for cell in row["by_party"]}
     gender_cells = {cell.label: cell.shown for cell in row["by_gender"]}

@@ -1,10 +1,14 @@
 """Participants, organisations and the access log, as the people who use them see them."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from core.levels import Level, Role
 from core.models import AccessLog
+from participants import forms as participant_forms
+from participants import services as participant_services
 from participants.models import ConsentRecord, Organization, Participant, VettingCase
 
 from . import factories as f
@@ -478,14 +482,125 @@ def test_a_facilitator_sees_an_invitee_but_not_their_vetting_status(client, faci
     assert b"Not vetted" not in response.content
 
 
-def test_a_clash_caught_only_by_the_database_is_still_a_form_error(client, staff, monkeypatch):
-    from participants.forms import ParticipantRulesMixin
-
-    f.ParticipantFactory(email="taken@example.org")
-    # As if another request had saved the same address between the form's check and ours.
-    monkeypatch.setattr(ParticipantRulesMixin, "clean_email", lambda form: form.cleaned_data["email"])
+def checks_blind_to_the_clashing_row(monkeypatch):
+    """As if another request saved the clashing row after every check had found the values free:
+    the forms' and services' checks and the model's constraint checks see nothing taken."""
+    monkeypatch.setattr(participant_forms, "participant_refusals", lambda **values: {})
+    monkeypatch.setattr(participant_services, "participant_refusals", lambda **values: {})
+    monkeypatch.setattr(participant_forms, "organization_refusals", lambda **values: {})
+    monkeypatch.setattr(participant_services, "organization_refusals", lambda **values: {})
     monkeypatch.setattr(Participant, "validate_constraints", lambda self, exclude=None: None)
+    monkeypatch.setattr(Organization, "validate_constraints", lambda self, exclude=None: None)
+
+
+def test_a_clash_caught_only_by_the_database_is_still_a_form_error(client, staff, monkeypatch):
+    f.ParticipantFactory(email="taken@example.org")
+    checks_blind_to_the_clashing_row(monkeypatch)
     client.force_login(staff)
-    response = client.post(CREATE_URL, participant_data(email="taken@example.org"))
+    response = client.post(CREATE_URL, participant_data(full_name="Second Person", email="taken@example.org"))
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [str(participant_services.CLASH_MESSAGE)]
+    assert "saved with the same details at the same time" in response.content.decode()
+    assert Participant.objects.filter(email="taken@example.org").count() == 1
+    assert not Participant.objects.filter(full_name="Second Person").exists()
+
+
+def test_a_clash_caught_only_by_the_database_on_edit_saves_nothing(client, staff, monkeypatch):
+    f.ParticipantFactory(codename="KESTREL")
+    participant = f.ParticipantFactory(full_name="Jonas Berg", email="jonas@example.org", codename="")
+    checks_blind_to_the_clashing_row(monkeypatch)
+    client.force_login(staff)
+    url = reverse("participants:participant-update", args=[participant.pk])
+    response = client.post(url, participant_data(full_name="Jonas Renamed", codename="KESTREL"))
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
+    assert "Jonas Berg" in title_and_heading(response)[1]  # the refused change is not shown as the name
+    participant.refresh_from_db()
+    assert (participant.full_name, participant.codename) == ("Jonas Berg", "")
+
+
+def test_an_organisation_clash_caught_only_by_the_database_is_a_form_error(client, staff, monkeypatch):
+    f.OrganizationFactory(name="Peace Institute", country="CH")
+    checks_blind_to_the_clashing_row(monkeypatch)
+    client.force_login(staff)
+    url = reverse("participants:organization-create")
+    response = client.post(url, {"name": "Peace Institute", "kind": "ngo", "country": "CH"})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert Organization.objects.filter(name="Peace Institute").count() == 1
+
+
+# --- a failed edit keeps the stored name on the page
+
+
+def title_and_heading(response):
+    page = response.content.decode()
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1)
+    return title, heading
+
+
+def test_a_failed_participant_edit_shows_the_stored_name_in_the_title(client, staff):
+    participant = f.ParticipantFactory(full_name="Jonas Berg", email="jonas@example.org")
+    client.force_login(staff)
+    url = reverse("participants:participant-update", args=[participant.pk])
+    response = client.post(url, participant_data(full_name="Unsaved Name", email="not-an-address"))
+    assert response.status_code == 200
+    assert "email" in response.context["form"].errors
+    title, heading = title_and_heading(response)
+    assert "Jonas Berg" in title and "Unsaved Name" not in title
+    assert "Jonas Berg" in heading and "Unsaved Name" not in heading
+    assert response.context["form"]["full_name"].value() == "Unsaved Name"  # what was typed stays in the field
+
+
+def test_a_failed_organisation_edit_shows_the_stored_name_in_the_title(client, staff):
+    organisation = f.OrganizationFactory(name="Old Name", country="CH")
+    client.force_login(staff)
+    url = reverse("participants:organization-update", args=[organisation.pk])
+    response = client.post(url, {"name": "Unsaved Name", "kind": "no-such-kind", "country": "CH"})
+    assert response.status_code == 200
+    assert "kind" in response.context["form"].errors
+    title, heading = title_and_heading(response)
+    assert "Old Name" in title and "Unsaved Name" not in title
+    assert "Old Name" in heading and "Unsaved Name" not in heading
+
+
+# --- each page declares the methods it answers
+
+
+def participant_pages():
+    participant = f.ParticipantFactory()
+    organisation = f.OrganizationFactory()
+    return {
+        "participant-list": (reverse("participants:participant-list"), "safe"),
+        "participant-detail": (participant.get_absolute_url(), "safe"),
+        "participant-create": (CREATE_URL, "form"),
+        "participant-update": (reverse("participants:participant-update", args=[participant.pk]), "form"),
+        "organization-list": (ORGANISATIONS_URL, "safe"),
+        "organization-detail": (organisation.get_absolute_url(), "safe"),
+        "organization-create": (reverse("participants:organization-create"), "form"),
+        "organization-update": (reverse("participants:organization-update", args=[organisation.pk]), "form"),
+    }
+
+
+@pytest.mark.parametrize("method", ["delete", "put", "patch"])
+def test_every_participants_page_refuses_methods_it_does_not_allow(client, staff, method):
+    client.force_login(staff)
+    for name, (url, kind) in participant_pages().items():
+        response = getattr(client, method)(url)
+        assert response.status_code == 405, name
+        expected = {"GET", "HEAD"} if kind == "safe" else {"GET", "HEAD", "POST"}
+        assert set(response["Allow"].split(", ")) == expected, name
+
+
+def test_the_read_only_participants_pages_refuse_a_post(client, staff):
+    client.force_login(staff)
+    for name, (url, kind) in participant_pages().items():
+        if kind == "safe":
+            assert client.post(url).status_code == 405, name
+
+
+def test_the_participants_pages_answer_head(client, staff):
+    client.force_login(staff)
+    for name, (url, _kind) in participant_pages().items():
+        assert client.head(url).status_code == 200, name

@@ -76,12 +76,12 @@ class Seed:
 
 PAGES = [
     # (page, viewer attribute, URL builder, queries: session, user, MFA check where required, page data)
-    ("dashboard", "lead", lambda s: reverse("dialogues:dashboard"), 6),
-    ("dashboard", "admin", lambda s: reverse("dialogues:dashboard"), 11),
+    ("dashboard", "lead", lambda s: reverse("dashboard:home"), 6),
+    ("dashboard", "admin", lambda s: reverse("dashboard:home"), 11),
     # Facilitators' pages ask once whether the menu offers the initiative list (+1).
-    ("dashboard", "facilitator_user", lambda s: reverse("dialogues:dashboard"), 7),
-    ("dashboard", "participant_user", lambda s: reverse("dialogues:dashboard"), 4),
-    ("dashboard", "observer", lambda s: reverse("dialogues:dashboard"), 7),
+    ("dashboard", "facilitator_user", lambda s: reverse("dashboard:home"), 7),
+    ("dashboard", "participant_user", lambda s: reverse("dashboard:home"), 4),
+    ("dashboard", "observer", lambda s: reverse("dashboard:home"), 7),
     ("initiative list", "lead", lambda s: reverse("dialogues:initiative-list"), 5),
     ("initiative detail", "lead", lambda s: s.initiative.get_absolute_url(), 11),
     # Edit pages of CONFIDENTIAL records write their access-log row (+1).

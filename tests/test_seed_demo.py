@@ -1,6 +1,7 @@
 """The demo data set: idempotent, shaped like real Track II work, and obeying the visibility rule."""
 
 import base64
+from collections import Counter
 from io import StringIO
 
 import pytest
@@ -14,7 +15,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.levels import Level, Role
-from dialogues.demo import DEMO_PASSWORD, LEAD, USERS
+from demo import logins as demo_logins
+from demo import seed as demo_seed_module
+from demo.plans import DEMO_PASSWORD, LEAD, USERS
 from dialogues.models import Document, DocumentVersion, Initiative, Invitation, Workshop
 from facilitators.models import Assignment, OutcomeReport, TrackOneBriefing
 from participants.models import Organization, Participant, SanctionsHit, VettingCase
@@ -51,6 +54,74 @@ def user(email):
 @pytest.fixture
 def demo():
     return seed()
+
+
+# Through the services ------------------------------------------------------------------------------
+
+SERVICES = {
+    demo_seed_module: (
+        "organization_create",
+        "participant_create",
+        "participants_import",
+        "vetting_cases_import",
+        "consent_records_import",
+        "sanctions_entry_create",
+        "sanctions_hit_create",
+        "initiative_create",
+        "initiative_update",
+        "workshop_create",
+        "workshop_update",
+        "assignment_create",
+        "invitations_import",
+        "invitation_reminders_record",
+        "document_create",
+        "document_version_add",
+        "outcome_report_create",
+        "action_item_create",
+        "track_one_briefing_create",
+    ),
+    demo_logins: ("user_create", "facilitator_create"),
+}
+
+
+@pytest.fixture
+def service_calls(monkeypatch):
+    """Every call the demo makes to the services above, by name, and how many rows the imports were given."""
+    calls, rows = Counter(), Counter()
+
+    def counted(name, service):
+        def count_and_call(**kwargs):
+            calls[name] += 1
+            rows[name] += len(kwargs.get("rows", ()))
+            return service(**kwargs)
+
+        return count_and_call
+
+    for module, names in SERVICES.items():
+        for name in names:
+            monkeypatch.setattr(module, name, counted(name, getattr(module, name)))
+    return calls, rows
+
+
+def test_the_demo_creates_its_records_through_the_services_the_pages_use(service_calls):
+    calls, rows = service_calls
+    seed()
+
+    assert calls["initiative_create"] == Initiative.objects.count() == 3
+    assert calls["workshop_create"] == Workshop.objects.count() == 10
+    assert calls["workshop_update"] == Workshop.objects.filter(status=Workshop.Status.CANCELLED).count() == 1
+    assert calls["organization_create"] == Organization.objects.count()
+    assert calls["participant_create"] + rows["participants_import"] == Participant.objects.count()
+    assert rows["invitations_import"] == Invitation.objects.count()
+    assert calls["outcome_report_create"] == OutcomeReport.objects.count()
+    assert calls["user_create"] == User.objects.count() - 1  # the first admin: nobody exists yet to create it
+    assert calls["facilitator_create"] == 1
+
+
+def test_seeding_again_calls_no_service(demo, service_calls):
+    calls, _rows = service_calls
+    seed()
+    assert sum(calls.values()) == 0
 
 
 # Idempotence ---------------------------------------------------------------------------------------

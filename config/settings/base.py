@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "participants",
     "dialogues",
     "facilitators",
+    "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -89,7 +91,6 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigation",
                 "dialogues.context_processors.links",
             ],
         },
@@ -139,7 +140,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "dialogues:dashboard"
+LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "account_login"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"

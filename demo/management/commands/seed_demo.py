@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from core.levels import Level, Role
-from dialogues.demo import DEMO_PASSWORD, demo_seed
+from demo.plans import DEMO_PASSWORD
+from demo.seed import demo_seed
 
 
 class Command(BaseCommand):

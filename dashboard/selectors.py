@@ -1,0 +1,38 @@
+"""What the dashboard shows each role: the reads of every app, composed. The one app that sees them all."""
+
+from core.levels import Role
+from core.visibility import is_admin
+from dialogues.selectors import (
+    documents_of_attendee,
+    initiative_figures_for_observer,
+    initiatives_on_team_of,
+    invitations_of,
+    workshops_assigned_to,
+    workshops_upcoming_for,
+)
+from facilitators.selectors import outcome_reports_in_draft_by
+from participants.selectors import open_sanctions_hit_count, participants_awaiting_vetting, vetting_approvals_expiring
+
+
+def dashboard_for(user):
+    """What needs the user's attention, by role."""
+    role = user.role
+    context = {"role": role}
+    if role == Role.OBSERVER:
+        context["observed"] = initiative_figures_for_observer(user)
+        return context
+    if is_admin(user):
+        context["vetting_queue"] = participants_awaiting_vetting(user)
+        context["vetting_expiring"] = vetting_approvals_expiring(user)
+        context["open_sanctions_hits"] = open_sanctions_hit_count(user)
+    if role in (Role.ADMIN, Role.STAFF, Role.FACILITATOR):
+        context["my_initiatives"] = initiatives_on_team_of(user)
+    if role in (Role.ADMIN, Role.STAFF):
+        context["upcoming_workshops"] = workshops_upcoming_for(user)
+    if role == Role.FACILITATOR:
+        context["assigned_groups"] = workshops_assigned_to(user)
+        context["draft_reports"] = outcome_reports_in_draft_by(user)
+    if role == Role.PARTICIPANT:
+        context["my_invitations"] = invitations_of(user)
+        context["my_documents"] = documents_of_attendee(user)
+    return context

@@ -1,0 +1,11 @@
+"""The dashboard: the first page after sign-in, what needs the user's attention."""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from . import selectors
+
+
+@require_safe
+def dashboard(request):
+    return render(request, "dashboard/dashboard.html", selectors.dashboard_for(request.user))

@@ -1,0 +1,791 @@
+"""The demo data set: a realistic, entirely fictional Parley installation, written through the services.
+
+``demo_seed(scale=N)`` builds one login per role and N copies of three initiatives shaped like real
+Track II work (a four-party regional security dialogue, a two-party backchannel, an inclusive
+civil-society dialogue) with their participants, vetting, workshops, invitations, documents and
+outcome reports (the world itself is in ``demo.plans``). Copy 1 carries plain codenames and e-mails;
+copy k > 1 suffixes them with ``-k``.
+
+Every record is created by its app's service, as the pages create it, so the demo meets every rule
+the pages meet. It is idempotent: records are looked up by their natural key (e-mail, codename, title
+within its parent, (workshop, participant) …) and only the missing ones are created; nothing that
+exists is changed. Workshop dates are computed from today, so a fresh demo always has past and future
+meetings; times are local in the venue's zone and stored in UTC.
+"""
+
+import datetime as dt
+import random
+import zoneinfo
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import User
+from core.levels import Level
+from dialogues.models import (
+    AgendaSession,
+    Document,
+    DocumentVersion,
+    Funding,
+    Initiative,
+    Invitation,
+    InvitationReminder,
+    Party,
+    TeamMembership,
+    Workshop,
+)
+from dialogues.services import (
+    document_create,
+    document_version_add,
+    initiative_create,
+    initiative_update,
+    invitation_reminders_record,
+    invitations_import,
+    workshop_create,
+    workshop_update,
+)
+from facilitators.models import (
+    ActionItem,
+    Assignment,
+    Facilitator,
+    OutcomeReport,
+    OutcomeReportVersion,
+    TrackOneBriefing,
+)
+from facilitators.services import (
+    action_item_create,
+    assignment_create,
+    outcome_report_create,
+    track_one_briefing_create,
+)
+from participants.models import (
+    ConsentRecord,
+    Organization,
+    Participant,
+    SanctionsEntry,
+    SanctionsHit,
+    VettingCase,
+)
+from participants.services import (
+    consent_records_import,
+    organization_create,
+    participant_create,
+    participants_import,
+    sanctions_entry_create,
+    sanctions_hit_create,
+    vetting_cases_import,
+)
+
+from .logins import seed_logins
+from .pdf import demo_pdf
+from .plans import (
+    ACTION_ITEMS,
+    ADMIN,
+    BACKCHANNEL,
+    BACKCHANNEL_WORKSHOPS,
+    BRIEFING,
+    CIVIL_SOCIETY,
+    CIVIL_SOCIETY_WORKSHOPS,
+    CREATORS,
+    CULTURES,
+    DOCUMENT_TEXT,
+    DOCUMENTS,
+    FACILITATED,
+    FACILITATOR,
+    FUNDING,
+    INVITATIONS,
+    IS,
+    OBSERVER,
+    ORGANISATION_KINDS_BY_CATEGORY,
+    ORGANISATIONS,
+    PARTICIPANT,
+    PARTY_DESCRIPTIONS,
+    REGIONAL,
+    REGIONAL_WORKSHOPS,
+    REPORT_TEXTS,
+    REPORTS,
+    RESPONDED,
+    SESSION_TITLES,
+    TITLES_BY_CATEGORY,
+    C,
+    G,
+    W,
+)
+
+PLANS = (REGIONAL, BACKCHANNEL, CIVIL_SOCIETY)
+WORKSHOP_PLANS = {
+    REGIONAL.codename: REGIONAL_WORKSHOPS,
+    BACKCHANNEL.codename: BACKCHANNEL_WORKSHOPS,
+    CIVIL_SOCIETY.codename: CIVIL_SOCIETY_WORKSHOPS,
+}
+# What a workshop's agenda is computed from.
+AGENDA_FROM = ("kind", "starts_at", "ends_at", "time_zone")
+# Every kind of record the demo writes, for the count of rows created.
+SEEDED_MODELS = (
+    User,
+    EmailAddress,
+    Authenticator,
+    Facilitator,
+    Organization,
+    Participant,
+    ConsentRecord,
+    VettingCase,
+    SanctionsEntry,
+    SanctionsHit,
+    Initiative,
+    TeamMembership,
+    Party,
+    Funding,
+    Workshop,
+    AgendaSession,
+    Assignment,
+    Invitation,
+    InvitationReminder,
+    Document,
+    DocumentVersion,
+    OutcomeReport,
+    OutcomeReportVersion,
+    ActionItem,
+    TrackOneBriefing,
+)
+
+
+@dataclass
+class Person:
+    """A generated participant and what the demo does with them."""
+
+    row: dict
+    party: int
+    index: int
+    vetting: str = ""  # a VettingCase status, "expiring" (approved, soon expiring) or "" for none
+    participant: Participant = None
+
+
+@dataclass
+class SeedResult:
+    scale: int
+    created: Counter = field(default_factory=Counter)
+    users: list = field(default_factory=list)
+    totp: list = field(default_factory=list)  # (email, secret, otpauth URI)
+
+
+def row_counts():
+    return Counter({model._meta.label: model.objects.count() for model in SEEDED_MODELS})
+
+
+def by_key(records, *names):
+    """``records`` by their natural key: the tuple of the attributes ``names``."""
+    return {tuple(getattr(record, name) for name in names): record for record in records}
+
+
+def local_time(day, hour, minute, zone):
+    """A wall-clock time at the venue, as a UTC datetime."""
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zoneinfo.ZoneInfo(zone)).astimezone(dt.UTC)
+
+
+def session_rows(codename, *, kind, starts_at, ends_at, time_zone):
+    """The agenda of a workshop of the initiative ``codename``: up to three sessions a day (one, online)."""
+    slots = ((9, 0, 10, 30), (11, 0, 12, 30), (14, 0, 15, 30))
+    zone = zoneinfo.ZoneInfo(time_zone)
+    first_day, last_day = starts_at.astimezone(zone).date(), ends_at.astimezone(zone).date()
+    if kind == W.VIRTUAL:
+        day_slots = [(first_day, (13, 0, 15, 0))]
+    else:
+        days = (last_day - first_day).days + 1
+        day_slots = [(first_day + dt.timedelta(days=d), slot) for d in range(days) for slot in slots]
+    return [
+        {
+            "id": None,
+            "title": title,
+            "starts_at": local_time(day, h1, m1, time_zone),
+            "ends_at": local_time(day, h2, m2, time_zone),
+        }
+        for title, (day, (h1, m1, h2, m2)) in zip(SESSION_TITLES[codename], day_slots, strict=False)
+    ]
+
+
+def seed_participant_account(users, organisations):
+    """The participant record behind participant@, shared by every copy, vetted and consenting."""
+    participant = Participant.objects.filter(email=PARTICIPANT).first()
+    if participant is not None:
+        return participant
+    admin, now = users[ADMIN], timezone.now()
+    participant = participant_create(
+        by=admin,
+        email=PARTICIPANT,
+        full_name=users[PARTICIPANT].full_name,
+        user=users[PARTICIPANT],
+        nationality="LB",
+        languages=["ar", "en", "fr"],
+        gender=G.WOMAN,
+        organization=organisations["Centre for Regional Futures"],
+        title="Senior researcher",
+        category=C.EXPERT,
+    )
+    approval = {
+        "participant": participant,
+        "status": VettingCase.Status.APPROVED,
+        "reviewer": admin,
+        "identity_checked": True,
+        "references_checked": True,
+        "conflict_of_interest_checked": True,
+        "sanctions_screened": True,
+        "decided_at": now - dt.timedelta(days=90),
+        "expires_at": now + dt.timedelta(days=275),
+        "notes": "References from two former colleagues.",
+    }
+    vetting_cases_import(rows=[approval])
+    given = now - dt.timedelta(days=95)
+    consents = (ConsentRecord.Kind.DATA_PROCESSING, ConsentRecord.Kind.CHATHAM_HOUSE)
+    consent_records_import(
+        by=admin, rows=[{"participant": participant, "kind": kind, "given_at": given} for kind in consents]
+    )
+    return participant
+
+
+class DemoCopy:
+    """Copy ``number`` of the three initiatives and everything around them."""
+
+    def __init__(self, number, *, users, participant_account):
+        self.number = number
+        self.suffix = "" if number == 1 else f"-{number}"
+        self.label = "" if number == 1 else f" ({number})"
+        self.users = users
+        self.admin = users[ADMIN]
+        self.participant_account = participant_account
+        self.rng = random.Random(f"parley-demo-{number}")
+        self.now = timezone.now()
+        self.today = timezone.localdate()
+        self.emails = set()
+
+    def days(self, n):
+        return self.now + dt.timedelta(days=n)
+
+    def build(self):
+        self.organisations = self.seed_organisations()
+        people = {plan.codename: self.generate_people(plan) for plan in PLANS}
+        self.seed_participants([person for group in people.values() for person in group])
+        initiatives = {plan.codename: self.seed_initiative(plan) for plan in PLANS}
+        self.seed_initiative_rows(initiatives)
+        parties = self.parties_of(initiatives)
+        workshops = self.seed_workshops(initiatives)
+        self.seed_assignments(workshops)
+        self.seed_invitations(workshops, parties, people)
+        self.seed_sanctions(people)
+        self.seed_documents(initiatives, workshops)
+        self.seed_reports(workshops)
+
+    # People ---------------------------------------------------------------------------------------
+
+    def seed_organisations(self):
+        names = [f"{name}{self.label}" for name, *_ in ORGANISATIONS]
+        found = by_key(Organization.objects.filter(name__in=names), "name")
+        by_name = {}
+        for name, kind, country, _domain in ORGANISATIONS:
+            organisation = found.get((f"{name}{self.label}",))
+            if organisation is None:
+                organisation = organization_create(
+                    by=self.admin, name=f"{name}{self.label}", kind=kind, country=country
+                )
+            by_name[name] = organisation
+        self.domains = {by_name[name].pk: domain for name, _kind, _country, domain in ORGANISATIONS}
+        self.by_kind = {}
+        for name, kind, *_ in ORGANISATIONS:
+            self.by_kind.setdefault(str(kind), []).append(by_name[name])
+        return by_name
+
+    def pick(self, weights):
+        return self.rng.choices(list(weights), weights=list(weights.values()))[0]
+
+    def generate_people(self, plan):
+        people = []
+        for party, (_name, culture, size) in enumerate(plan.parties):
+            countries, languages, women, men, surnames = CULTURES[culture]
+            for index in range(size):
+                gender = self.pick(plan.genders)
+                first_names = women if gender == G.WOMAN else men if gender == G.MAN else self.rng.choice([women, men])
+                first, last = self.rng.choice(first_names), self.rng.choice(surnames)
+                category = self.pick(plan.categories)
+                organisation = self.rng.choice(
+                    [org for kind in ORGANISATION_KINDS_BY_CATEGORY[category] for org in self.by_kind[kind]]
+                )
+                spoken = list(languages) if self.rng.random() < 0.7 else [*languages, "fr"][:3]
+                row = {
+                    "full_name": f"{first} {last}",
+                    "email": self.email_for(first, last, self.domains[organisation.pk]),
+                    "nationality": self.rng.choice(countries),
+                    "languages": list(dict.fromkeys(spoken)),
+                    "gender": gender,
+                    "organization": organisation,
+                    "title": self.rng.choice(TITLES_BY_CATEGORY[category]),
+                    "category": category,
+                    "personal_capacity": category != C.SERVING_OFFICIAL,
+                    "risk_level": self.rng.choices(Participant.RiskLevel.values[:2], weights=(8, 2))[0],
+                    "level": Level.INTERNAL,
+                    "codename": "",
+                }
+                people.append(Person(row=row, party=party, index=index))
+        self.shape_people(plan, people)
+        return people
+
+    def email_for(self, first, last, domain):
+        local = f"{slugify(first)}.{slugify(last)}".replace("-", "")
+        email, n = f"{local}{self.suffix}@{domain}", 1
+        while email in self.emails:
+            n += 1
+            email = f"{local}{n}{self.suffix}@{domain}"
+        self.emails.add(email)
+        return email
+
+    def make_high_risk(self, person, codename, level):
+        person.row.update(risk_level=Participant.RiskLevel.HIGH, codename=f"{codename}{self.suffix}", level=level)
+
+    def shape_people(self, plan, people):
+        """Risk, levels and vetting that the story of each initiative needs."""
+        V = VettingCase.Status
+        for person in people:
+            if plan is REGIONAL:
+                person.vetting = {1: V.APPROVED_WITH_CONDITIONS, 2: "expiring", 8: V.IN_REVIEW, 9: V.PENDING}.get(
+                    person.index, V.APPROVED
+                )
+            elif plan is BACKCHANNEL:
+                # Their involvement is itself secret: nobody outside the backchannel's team sees them.
+                person.row.update(level=Level.CONFIDENTIAL, risk_level=Participant.RiskLevel.MEDIUM)
+                person.vetting = V.APPROVED_WITH_CONDITIONS if person.index == 0 else V.APPROVED
+            elif person.index == 0:
+                person.vetting = V.APPROVED if person.party != 1 else V.APPROVED_WITH_CONDITIONS
+            elif person.index >= 12:
+                person.vetting = (V.PENDING, V.IN_REVIEW, V.REJECTED)[person.party]
+        if plan is REGIONAL:
+            self.make_high_risk(people[10], "KITE", Level.INTERNAL)
+        elif plan is BACKCHANNEL:
+            self.make_high_risk(people[0], "HERON", Level.STRICTLY_CONFIDENTIAL)
+            self.make_high_risk(people[3], "LARK", Level.STRICTLY_CONFIDENTIAL)
+        else:
+            self.make_high_risk(people[30], "WILLOW", Level.INTERNAL)
+
+    def seed_participants(self, people):
+        found = by_key(Participant.objects.filter(email__in=[person.row["email"] for person in people]), "email")
+        missing = [person for person in people if (person.row["email"],) not in found]
+        if missing:
+            imported = participants_import(by=self.admin, rows=[person.row for person in missing])
+            for person, participant in zip(missing, imported, strict=True):
+                found[(person.row["email"],)] = participant
+        for person in people:
+            person.participant = found[(person.row["email"],)]
+        self.seed_vetting(people)
+        self.seed_consents(people)
+
+    def vetting_fields(self, person):
+        V = VettingCase.Status
+        status = V.APPROVED if person.vetting == "expiring" else person.vetting
+        fields = {"status": status, "reviewer": self.admin}
+        if status in VettingCase.DECIDED:
+            decided = self.days(-335 if person.vetting == "expiring" else -200 - person.index)
+            fields.update(
+                decided_at=decided,
+                identity_checked=True,
+                references_checked=True,
+                conflict_of_interest_checked=True,
+                sanctions_screened=True,
+            )
+            if status in VettingCase.APPROVED_STATUSES:
+                fields["expires_at"] = decided + dt.timedelta(days=365)
+                fields["notes"] = "Two independent references; no conflict of interest found."
+            if status == V.APPROVED_WITH_CONDITIONS:
+                fields["conditions"] = "Personal capacity only; no contact with media about the dialogue."
+            if status == V.REJECTED:
+                fields["decided_at"] = self.days(-20)
+                fields["notes"] = "References could not be confirmed; undisclosed role in an armed group alleged."
+        elif status == V.IN_REVIEW:
+            fields.update(identity_checked=True, references_checked=True, notes="Waiting for a second reference.")
+        else:
+            fields.update(reviewer=None, notes="Nominated by the delegation; checks not started.")
+        return fields
+
+    def seed_vetting(self, people):
+        vetted = [person for person in people if person.vetting]
+        cases = VettingCase.objects.filter(participant__in=[person.participant for person in vetted])
+        found = set(cases.values_list("participant_id", flat=True))
+        rows = [
+            {"participant": person.participant, **self.vetting_fields(person)}
+            for person in vetted
+            if person.participant.pk not in found
+        ]
+        if rows:
+            vetting_cases_import(rows=rows)
+
+    def seed_consents(self, people):
+        K = ConsentRecord.Kind
+        consents = ConsentRecord.objects.filter(participant__in=[person.participant for person in people])
+        found = set(consents.values_list("participant_id", "kind"))
+        rows = []
+        for person in people:
+            given = self.days(-210 - person.index)
+            wanted = [(K.DATA_PROCESSING, None), (K.CHATHAM_HOUSE, None)]
+            if person.row["category"] in (C.CIVIL_SOCIETY, C.RELIGIOUS) and person.index % 2 == 0:
+                wanted.append((K.PHOTOGRAPHY, self.days(-10) if person.index == 2 else None))
+            rows += [
+                {"participant": person.participant, "kind": kind, "given_at": given, "withdrawn_at": withdrawn}
+                for kind, withdrawn in wanted
+                if (person.participant.pk, kind) not in found
+            ]
+        if rows:
+            consent_records_import(by=self.admin, rows=rows)
+
+    def seed_sanctions(self, people):
+        """A few list entries, one open hit (civil society, vetting pending) and one cleared hit."""
+        pending = next(p for p in people[CIVIL_SOCIETY.codename] if p.vetting == VettingCase.Status.PENDING)
+        cleared = people[REGIONAL.codename][5]
+        pending_first, pending_last = pending.row["full_name"].split(" ", 1)
+        cleared_first, cleared_last = cleared.row["full_name"].split(" ", 1)
+        entries = [
+            ("QDi.901", SanctionsEntry.Kind.INDIVIDUAL, "Viktor Aldanov", ["Viktor Aldanoff"], "Aldmark"),
+            (
+                "QDi.902",
+                SanctionsEntry.Kind.INDIVIDUAL,
+                f"{pending_first} Al-{pending_last}",
+                [f"{pending_first} {pending_last}", f"Abu {pending_first}"],
+                "Unknown",
+            ),
+            (
+                "QDi.903",
+                SanctionsEntry.Kind.INDIVIDUAL,
+                f"{cleared_last.upper()} {cleared_first}",
+                [f"{cleared_first} {cleared_last}"],
+                "Kestova",
+            ),
+            ("QDe.904", SanctionsEntry.Kind.ENTITY, "Northern Shield Brigade", ["NSB", "Shield of the North"], ""),
+        ]
+        references = [f"{reference}{self.suffix}" for reference, *_ in entries]
+        found = by_key(SanctionsEntry.objects.filter(source="UNSC", reference__in=references), "reference")
+        for n, (reference, kind, name, aliases, nationality) in enumerate(entries):
+            if (f"{reference}{self.suffix}",) not in found:
+                found[(f"{reference}{self.suffix}",)] = sanctions_entry_create(
+                    source="UNSC",
+                    reference=f"{reference}{self.suffix}",
+                    kind=kind,
+                    name=name,
+                    aliases=aliases,
+                    nationality=nationality,
+                    listed_on=self.today - dt.timedelta(days=900 + 30 * n),
+                    comments="Fictional entry for the Parley demo.",
+                )
+        hits = [
+            (pending.participant, found[(f"QDi.902{self.suffix}",)], {"score": Decimal("88.50")}),
+            (
+                cleared.participant,
+                found[(f"QDi.903{self.suffix}",)],
+                {
+                    "score": Decimal("71.00"),
+                    "status": SanctionsHit.Status.CLEARED,
+                    "resolved_by": self.admin,
+                    "resolved_at": self.days(-205),
+                    "note": "Different date of birth and nationality; not the same person.",
+                },
+            ),
+        ]
+        stored = SanctionsHit.objects.filter(participant__in=[participant for participant, *_ in hits])
+        found_hits = set(stored.values_list("participant_id", "entry_id"))
+        for participant, entry, fields in hits:
+            if (participant.pk, entry.pk) not in found_hits:
+                sanctions_hit_create(participant=participant, entry=entry, **fields)
+
+    # Initiatives ----------------------------------------------------------------------------------
+
+    def seed_initiative(self, plan):
+        creator = self.users[CREATORS[plan.codename]]
+        observers = [] if plan is BACKCHANNEL else [self.users[OBSERVER]]
+        initiative = Initiative.objects.filter(codename=f"{plan.codename}{self.suffix}").first()
+        if initiative is None:
+            return initiative_create(
+                created_by=creator,
+                observers=observers,
+                codename=f"{plan.codename}{self.suffix}",
+                title=f"{plan.title}{self.label}",
+                conflict=plan.conflict,
+                track=plan.track,
+                phase=plan.phase,
+                level=plan.level,
+                objectives=plan.objectives,
+            )
+        following = list(initiative.observers.all())
+        if not set(observers) <= set(following):
+            initiative_update(initiative=initiative, by=creator, observers=[*following, *observers])
+        return initiative
+
+    def seed_initiative_rows(self, initiatives):
+        """Each initiative's lead, parties and funding: missing rows are added to the stored ones."""
+        start, end = dt.date(self.today.year - 1, 1, 1), dt.date(self.today.year + 1, 12, 31)
+        for plan in PLANS:
+            initiative = initiatives[plan.codename]
+            creator = self.users[CREATORS[plan.codename]]
+            team = [
+                {"id": member.pk, "user": member.user, "role": member.role}
+                for member in initiative.team_memberships.all()
+            ]
+            parties = [
+                {"id": party.pk, "name": party.name, "description": party.description}
+                for party in initiative.parties.all()
+            ]
+            fundings = [
+                {field: getattr(funding, field) for field in ("donor", "amount", "currency", "starts_on", "ends_on")}
+                | {"id": funding.pk}
+                for funding in initiative.fundings.all()
+            ]
+            new_team = []
+            if creator.pk not in {row["user"].pk for row in team}:
+                new_team.append({"id": None, "user": creator, "role": TeamMembership.Role.LEAD})
+            new_parties = [
+                {"id": None, "name": name, "description": PARTY_DESCRIPTIONS.get(name, "")}
+                for name, _culture, _size in plan.parties
+                if name not in {row["name"] for row in parties}
+            ]
+            new_fundings = [
+                {
+                    "id": None,
+                    "donor": donor,
+                    "amount": Decimal(amount),
+                    "currency": currency,
+                    "starts_on": start,
+                    "ends_on": end,
+                }
+                for codename, donor, amount, currency in FUNDING
+                if codename == plan.codename and donor not in {row["donor"] for row in fundings}
+            ]
+            if new_team or new_parties or new_fundings:
+                initiative_update(
+                    initiative=initiative,
+                    by=creator,
+                    team=[*team, *new_team] if new_team else None,
+                    parties=[*parties, *new_parties] if new_parties else None,
+                    fundings=[*fundings, *new_fundings] if new_fundings else None,
+                )
+
+    def parties_of(self, initiatives):
+        found = by_key(Party.objects.filter(initiative__in=initiatives.values()), "initiative_id", "name")
+        return {
+            plan.codename: [found[(initiatives[plan.codename].pk, name)] for name, _c, _s in plan.parties]
+            for plan in PLANS
+        }
+
+    def workshop_fields(self, plan, initiative):
+        first_day = self.today + dt.timedelta(days=plan.day_offset)
+        last_day = first_day + dt.timedelta(days=plan.days - 1)
+        virtual = plan.kind == W.VIRTUAL
+        return {
+            "title": plan.title,
+            "kind": plan.kind,
+            "venue": plan.venue,
+            "city": plan.city,
+            "country": plan.country,
+            "time_zone": plan.time_zone,
+            "starts_at": local_time(first_day, 13 if virtual else 9, 0, plan.time_zone),
+            "ends_at": local_time(last_day, 15 if virtual else 17, 30 if not virtual else 0, plan.time_zone),
+            "languages": list(plan.languages),
+            "interpretation": plan.interpretation,
+            "capacity": plan.capacity,
+            "level": initiative.level,
+            "status": plan.status,
+        }
+
+    def seed_workshops(self, initiatives):
+        """Each initiative's workshops with their agendas. A cancelled one is planned first, then cancelled."""
+        stored = Workshop.objects.filter(initiative__in=initiatives.values()).prefetch_related("sessions")
+        found = by_key(stored, "initiative_id", "title")
+        workshops = {}
+        for codename, group in WORKSHOP_PLANS.items():
+            initiative, creator = initiatives[codename], self.users[CREATORS[codename]]
+            for plan in group:
+                workshop = found.get((initiative.pk, plan.title))
+                if workshop is None:
+                    fields = self.workshop_fields(plan, initiative)
+                    if plan.status == Workshop.Status.CANCELLED:
+                        fields["status"] = Workshop.Status.PLANNED
+                    sessions = session_rows(codename, **{name: fields[name] for name in AGENDA_FROM})
+                    workshop = workshop_create(initiative=initiative, by=creator, sessions=sessions, **fields)
+                    if plan.status == Workshop.Status.CANCELLED:
+                        workshop_update(workshop=workshop, by=creator, status=plan.status)
+                else:
+                    self.complete_agenda(codename, workshop, creator)
+                workshops[(codename, plan.key)] = workshop
+        return workshops
+
+    def complete_agenda(self, codename, workshop, creator):
+        sessions = [
+            {"id": session.pk, "title": session.title, "starts_at": session.starts_at, "ends_at": session.ends_at}
+            for session in workshop.sessions.all()
+        ]
+        titles = {session.title for session in workshop.sessions.all()}
+        agenda = session_rows(codename, **{name: getattr(workshop, name) for name in AGENDA_FROM})
+        missing = [row for row in agenda if row["title"] not in titles]
+        if missing:
+            workshop_update(workshop=workshop, by=creator, sessions=[*sessions, *missing])
+
+    def seed_assignments(self, workshops):
+        facilitator = self.users[FACILITATOR].facilitator
+        facilitated = [workshops[(REGIONAL.codename, key)] for key in FACILITATED]
+        found = set(Assignment.objects.filter(workshop__in=facilitated).values_list("workshop_id", "facilitator_id"))
+        for workshop in facilitated:
+            if (workshop.pk, facilitator.pk) not in found:
+                assignment_create(workshop=workshop, facilitator=facilitator, role=Assignment.Role.LEAD)
+
+    # Invitations ----------------------------------------------------------------------------------
+
+    def invitation_fields(self, workshop, status, index):
+        fields = {"status": status, "token_sequence": 0 if status in (IS.DRAFT, IS.QUEUED) else 1}
+        if status in RESPONDED:
+            before = (workshop.starts_at - self.now).days - 20 if workshop.starts_at < self.now else -3 - index % 9
+            fields["responded_at"] = self.days(before)
+        if index % 4 == 1 and status in (IS.ACCEPTED, IS.ATTENDED, IS.NO_SHOW) and workshop.country:
+            fields.update(
+                needs_visa_letter=True,
+                needs_travel_support=True,
+                visa_letter_issued_at=min(workshop.starts_at - dt.timedelta(days=25), self.now),
+            )
+            purge_at = workshop.ends_at + dt.timedelta(days=30)
+            if purge_at < self.now:
+                fields["passport_purged_at"] = purge_at
+            else:
+                fields.update(
+                    passport_number=f"P{4711000 + workshop.pk * 100 + index}",
+                    passport_expires_on=self.today + dt.timedelta(days=1500),
+                )
+        if workshop.interpretation and index % 3 == 0:
+            fields["needs_interpretation"] = True
+        fields["dietary_requirements"] = ("", "Vegetarian", "", "Halal", "", "No nuts")[index % 6]
+        return fields
+
+    def seed_invitations(self, workshops, parties, people):
+        wanted = []  # (workshop, participant, party, status, index)
+        for (codename, key), workshop in workshops.items():
+            for person in people[codename]:
+                status = INVITATIONS[(codename, key)](person.index, person.party)
+                if status is not None and person.vetting != VettingCase.Status.REJECTED:
+                    wanted.append((workshop, person.participant, parties[codename][person.party], status, person.index))
+        account = self.participant_account
+        for (codename, key), party in (((REGIONAL.codename, "vienna"), 1), ((CIVIL_SOCIETY.codename, "amman"), 0)):
+            wanted.append((workshops[(codename, key)], account, parties[codename][party], IS.ACCEPTED, 0))
+        stored = Invitation.objects.filter(workshop__in=workshops.values())
+        found = by_key(stored, "workshop_id", "participant_id")
+        rows = [
+            {
+                "workshop": workshop,
+                "participant": participant,
+                "party": party,
+                **self.invitation_fields(workshop, status, index),
+            }
+            for workshop, participant, party, status, index in wanted
+            if (workshop.pk, participant.pk) not in found
+        ]
+        invitations = [*found.values(), *(invitations_import(rows=rows) if rows else [])]
+        chased = set(
+            InvitationReminder.objects.filter(
+                invitation__workshop__in=workshops.values(), kind=InvitationReminder.Kind.CHASE
+            ).values_list("invitation_id", flat=True)
+        )
+        unchased = [
+            invitation for invitation in invitations if invitation.status == IS.SENT and invitation.pk not in chased
+        ]
+        if unchased:
+            invitation_reminders_record(invitations=unchased, kind=InvitationReminder.Kind.CHASE)
+
+    # Documents and outcomes -----------------------------------------------------------------------
+
+    def seed_documents(self, initiatives, workshops):
+        stored = Document.objects.filter(
+            Q(initiative__in=initiatives.values()) | Q(workshop__initiative__in=initiatives.values())
+        )
+        found = by_key(stored, "initiative_id", "workshop_id", "title")
+        versioned = set(DocumentVersion.objects.filter(document__in=stored).values_list("document_id", flat=True))
+        for codename, key, title, kind, level, audience, uploader in DOCUMENTS:
+            initiative = None if key else initiatives[codename]
+            workshop = workshops[(codename, key)] if key else None
+            by = self.users[uploader]
+            document = found.get((getattr(initiative, "pk", None), getattr(workshop, "pk", None), title))
+            if document is None:
+                document = document_create(
+                    by=by,
+                    initiative=initiative,
+                    workshop=workshop,
+                    title=title,
+                    kind=kind,
+                    level=level,
+                    audience=audience,
+                )
+            if document.pk not in versioned:
+                lines = [
+                    line.format(kind=document.get_kind_display(), level=document.get_level_display())
+                    for line in DOCUMENT_TEXT
+                ]
+                file = ContentFile(demo_pdf(document.title, lines), name=f"{slugify(document.title)[:60]}.pdf")
+                document_version_add(document=document, file=file, by=by)
+
+    def seed_reports(self, workshops):
+        found = by_key(OutcomeReport.objects.filter(workshop__in=workshops.values()), "workshop_id")
+        reports = {}
+        for key, status, author, approver in REPORTS:
+            workshop = workshops[key]
+            report = found.get((workshop.pk,))
+            if report is None:
+                fields = {"status": status, "level": workshop.level, **REPORT_TEXTS}
+                if status != OutcomeReport.Status.DRAFT:
+                    fields["submitted_at"] = workshop.ends_at + dt.timedelta(days=6)
+                if approver is not None:
+                    fields.update(
+                        approved_by=self.users[approver], approved_at=workshop.ends_at + dt.timedelta(days=10)
+                    )
+                report = outcome_report_create(workshop=workshop, author=self.users[author], **fields)
+            reports[key] = report
+        self.seed_action_items(reports)
+        self.seed_briefing(reports, workshops)
+
+    def seed_action_items(self, reports):
+        found = set(ActionItem.objects.filter(report__in=reports.values()).values_list("report_id", "title"))
+        for key, title, owner, due, status in ACTION_ITEMS:
+            report = reports[key]
+            if (report.pk, title) not in found:
+                action_item_create(
+                    report=report,
+                    title=title,
+                    owner=self.users[owner],
+                    due_on=self.today + dt.timedelta(days=due),
+                    status=status,
+                    completed_at=self.days(due) if status == ActionItem.Status.DONE else None,
+                )
+
+    def seed_briefing(self, reports, workshops):
+        report, workshop = reports[BRIEFING["workshop"]], workshops[BRIEFING["workshop"]]
+        if not TrackOneBriefing.objects.filter(report=report, recipient=BRIEFING["recipient"]).exists():
+            track_one_briefing_create(
+                report=report,
+                briefed_by=self.users[BRIEFING["briefed_by"]],
+                recipient=BRIEFING["recipient"],
+                briefing_level=BRIEFING["briefing_level"],
+                briefed_on=workshop.ends_at.date() + dt.timedelta(days=BRIEFING["days_after_workshop"]),
+                shared=BRIEFING["shared"],
+            )
+
+
+@transaction.atomic
+def demo_seed(*, scale=1):
+    """Create (or complete) the demo data set with ``scale`` copies of the initiatives."""
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    before = row_counts()
+    result = SeedResult(scale=scale)
+    users = seed_logins(result)
+    organisations = DemoCopy(1, users=users, participant_account=None).seed_organisations()
+    participant_account = seed_participant_account(users, organisations)
+    for number in range(1, scale + 1):
+        DemoCopy(number, users=users, participant_account=participant_account).build()
+    result.created = row_counts() - before
+    return result
