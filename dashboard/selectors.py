@@ -15,24 +15,32 @@ from participants.selectors import open_sanctions_hit_count, participants_awaiti
 
 
 def dashboard_for(user):
-    """What needs the user's attention, by role."""
+    """What needs the user's attention, by role. ``sections`` names the parts of the page the user is
+    shown, so that the template asks for a part, never for a role."""
     role = user.role
-    context = {"role": role}
+    sections = set()
+    context = {"sections": sections}
     if role == Role.OBSERVER:
+        sections.add("figures")
         context["observed"] = initiative_figures_for_observer(user)
         return context
     if is_admin(user):
+        sections.add("vetting")
         context["vetting_queue"] = participants_awaiting_vetting(user)
         context["vetting_expiring"] = vetting_approvals_expiring(user)
         context["open_sanctions_hits"] = open_sanctions_hit_count(user)
     if role in (Role.ADMIN, Role.STAFF, Role.FACILITATOR):
+        sections.add("team")
         context["my_initiatives"] = initiatives_on_team_of(user)
     if role in (Role.ADMIN, Role.STAFF):
+        sections.add("upcoming")
         context["upcoming_workshops"] = workshops_upcoming_for(user)
     if role == Role.FACILITATOR:
+        sections.add("facilitated")
         context["assigned_groups"] = workshops_assigned_to(user)
         context["draft_reports"] = outcome_reports_in_draft_by(user)
     if role == Role.PARTICIPANT:
+        sections.add("invitations")
         context["my_invitations"] = invitations_of(user)
         context["my_documents"] = documents_of_attendee(user)
     return context

@@ -9,6 +9,7 @@ around an import cycle outside migrations.
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,37 @@ def test_a_relative_import_is_resolved_from_the_module_it_is_in():
     node = ast.parse("from ..querysets import X").body[0]
     assert resolve(node, "dialogues.management.commands", is_package=True) == "dialogues.management.querysets"
     assert resolve(node, "dialogues.management.seed", is_package=False) == "dialogues.querysets"
+
+
+# --- Templates ask what to show, never which role the user has ------------------------------------
+
+ROLE_COMPARISON = re.compile(r"{%[^%]*\brole\s*(==|!=|\bin\b)")
+
+
+def role_comparisons(text):
+    """The lines of a template's ``{% … %}`` tags that compare a role."""
+    return [number for number, line in enumerate(text.splitlines(), start=1) if ROLE_COMPARISON.search(line)]
+
+
+def test_templates_never_compare_a_role():
+    """Who may see or do what is decided by the selectors (``may``, a view's ``can_manage``, the
+    dashboard's ``sections``); a template comparing role strings would be a second copy of a rule."""
+    offences = [
+        f"{path.relative_to(BASE)}:{number}"
+        for path in sorted({*BASE.glob("templates/**/*.html"), *BASE.glob("*/templates/**/*.html")})
+        if ".venv" not in path.parts
+        for number in role_comparisons(path.read_text(encoding="utf-8"))
+    ]
+    assert offences == []
+
+
+def test_the_template_check_reads_every_template():
+    read = {*BASE.glob("templates/**/*.html"), *BASE.glob("*/templates/**/*.html")}
+    assert BASE / "templates" / "base.html" in read
+    assert BASE / "dashboard" / "templates" / "dashboard" / "dashboard.html" in read
+
+
+def test_the_template_check_bites():
+    assert role_comparisons('{% if role == "admin" %}\n<div role="group">') == [1]
+    assert role_comparisons('{% if user.role != "observer" %}') == [1]
+    assert role_comparisons('<div role="group">{% if "team" in sections %}') == []
