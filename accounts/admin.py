@@ -105,31 +105,26 @@ class UserAdmin(ScopedAdminMixin, admin.ModelAdmin):
         kwargs["form"] = UserAddForm if obj is None else UserChangeForm
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # No delete_record: accounts are deactivated, never deleted.
 
-    def save_model(self, request, obj, form, change):
-        data, by, path = form.cleaned_data, request.user, request.path
-        if change:
-            self._change(obj, data, set(form.changed_data), by=by, path=path)
-            return
+    def create_record(self, request, form):
+        data = form.cleaned_data
         created = user_create(
-            by=by,
+            by=request.user,
             email=data["email"],
             full_name=data["full_name"],
             role=data["role"],
             clearance=data["clearance"],
             preferred_language=data["preferred_language"],
             is_staff=data["is_staff"],
-            path=path,
+            path=request.path,
         )
-        # The admin goes on with ``obj``, the form's unsaved instance: it logs the addition and redirects
-        # to it, so it becomes the account the service created.
-        obj.pk = created.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
         if data.get("send_invitation"):
-            self._invite(request, [obj])
+            self._invite(request, [created])
+        return created
+
+    def update_record(self, request, obj, form):
+        self._change(obj, form.cleaned_data, set(form.changed_data), by=request.user, path=request.path)
 
     def _change(self, obj, data, changed, *, by, path):
         """Each change through its service, on the account as stored (the form has already set ``obj``)."""

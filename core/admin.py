@@ -11,6 +11,9 @@
 - only users with role *admin* (and Django's ``is_staff``) get in at all;
 - delete confirmations name records by type and number, never by title;
 - opening the change page of a CONFIDENTIAL or higher record is logged, like its page on the site;
+- every write goes through a service: an admin declares its services (``create_record``,
+  ``update_record``, ``delete_record``; an inline whose rows its record's service saves, ``rows_argument``),
+  and offers no add, change or delete it has no service for (the "writes" of ``ScopedAdminMixin``);
 - no query-string lookup reaches a credential (a password hash, a second factor, an e-mail address
   record, a session): ``touches_credentials``. The models that hold them are not in the admin at all
   (``accounts.admin.withdraw_credential_models``).
@@ -25,9 +28,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
-from django.db import IntegrityError, router
+from django.db import IntegrityError, router, transaction
 from django.db.models import JSONField, Q
 from django.db.models.constants import LOOKUP_SEP
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.http import Http404, HttpResponseRedirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -127,6 +131,37 @@ def view_on_site(request, content_type_id, object_id):
     return contenttype_views.shortcut(request, content_type_id, object_id)
 
 
+def take_over(obj, created):
+    """Make the admin's unsaved ``obj`` (a form's instance) the record a service created.
+
+    The admin goes on with ``obj``: it saves the inlines against it, logs the addition and redirects to
+    it, all of which need the stored record's primary key and values.
+    """
+    obj.pk = created.pk
+    obj.refresh_from_db()
+    obj._state.adding = False
+
+
+def form_values(form):
+    """A form's cleaned values as a service takes them: an inline row's own key and "Remove" box left out
+    (an inline row's link to its record is kept: the record, under the name of its foreign key)."""
+    left_out = {form._meta.model._meta.pk.name, DELETION_FIELD_NAME}
+    return {name: value for name, value in form.cleaned_data.items() if name not in left_out}
+
+
+def rows_noted(formset):
+    """Note on ``formset`` what its ``save()`` would have: the rows it adds, changes and removes (the
+    admin's history entry reads them). The services save the rows instead."""
+    deleted = formset.deleted_forms
+    formset.new_objects = [form.instance for form in formset.extra_forms if form.has_changed() and form not in deleted]
+    formset.changed_objects = [
+        (form.instance, form.changed_data)
+        for form in formset.initial_forms
+        if form.has_changed() and form not in deleted
+    ]
+    formset.deleted_objects = [form.instance for form in formset.initial_forms if form in deleted]
+
+
 class VisibleRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """A related-field filter whose choices are only the related records the user may see."""
 
@@ -148,6 +183,19 @@ class ScopedAdminMixin:
     # Inlines: a bounded number of rows, and counts in the POST that cannot make a server error.
     max_num = INLINE_MAX_ROWS
     formset = CheckedInlineFormSet
+
+    # Writes (the "writes" section below): the services an admin or inline writes its records with. Each is a
+    # method calling one service with plain values (``form_values(form)``), or None: that write is not
+    # offered. ``create_record(request, form)`` returns the record created; ``update_record(request, obj,
+    # form)`` changes ``obj``; ``delete_record(request, obj)``. An admin whose inlines give
+    # ``rows_argument`` gets their rows too, by that name: ``create_record(request, form, **rows)``.
+    create_record = None
+    update_record = None
+    delete_record = None
+    # Inlines: the argument under which the record's own service takes this inline's rows (the complete
+    # list, ``CheckedInlineFormSet.cleaned_rows``), saved in the same call as the record; None: the rows
+    # are written one by one by this inline's own ``create_record``, ``update_record``, ``delete_record``.
+    rows_argument = None
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -210,14 +258,77 @@ class ScopedAdminMixin:
     def has_view_permission(self, request, obj=None):
         return may_use_admin(request.user)
 
+    # An add, change or delete is offered only where a service does it (see "writes").
+
     def has_add_permission(self, request, obj=None):
-        return may_use_admin(request.user)
+        return may_use_admin(request.user) and (self.rows_argument is not None or self.create_record is not None)
 
     def has_change_permission(self, request, obj=None):
-        return may_use_admin(request.user)
+        return may_use_admin(request.user) and (self.rows_argument is not None or self.update_record is not None)
 
     def has_delete_permission(self, request, obj=None):
-        return may_use_admin(request.user)
+        return may_use_admin(request.user) and (self.rows_argument is not None or self.delete_record is not None)
+
+    # --- writes: every one through the services the admin declares, none through the forms' own save()
+
+    @property
+    def saves_rows_with_record(self):
+        """Whether the record's service saves the rows of some inline with it (``rows_argument``)."""
+        return any(inline.rows_argument is not None for inline in getattr(self, "inlines", ()))
+
+    def record_written(self, request, obj, form, change, **rows):
+        if change:
+            self.update_record(request, obj, form, **rows)
+        else:
+            take_over(obj, self.create_record(request, form, **rows))
+
+    def save_model(self, request, obj, form, change):
+        if not self.saves_rows_with_record:  # else with its rows, in save_related
+            self.record_written(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """The inlines' rows; no ``form.save_m2m()``: a service saves many-to-many values with the record
+        (they are in ``form.cleaned_data``)."""
+        with_record = [formset for formset in formsets if formset.admin_inline.rows_argument is not None]
+        if self.saves_rows_with_record:
+            rows = {formset.admin_inline.rows_argument: formset.cleaned_rows() for formset in with_record}
+            for formset in with_record:
+                rows_noted(formset)
+            self.record_written(request, form.instance, form, change, **rows)
+        for formset in formsets:
+            if formset not in with_record:
+                self.save_formset(request, form, formset, change)
+
+    def save_formset(self, request, form, formset, change):
+        """An inline's rows one by one through the inline's services: the rows removed first, then those
+        changed, then the new ones (so that a row may take a unique value another gave up)."""
+        inline = formset.admin_inline
+        rows_noted(formset)  # before the rows are written: a row saved is no longer a change to the form
+        deleted = formset.deleted_forms
+        stored = [row for row in formset.initial_forms if row.instance.pk is not None]  # else gone meanwhile
+        for row in stored:
+            if row in deleted:
+                inline.delete_record(request, row.instance)
+        for row in stored:
+            if row not in deleted and row.has_changed():
+                inline.update_record(request, row.instance, row)
+        for row in formset.extra_forms:
+            if row not in deleted and row.has_changed():
+                take_over(row.instance, inline.create_record(request, row))
+
+    def get_formset(self, request, obj=None, **kwargs):
+        """Inlines: the formset knows its inline, whose services write its rows (``save_formset``)."""
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.admin_inline = self
+        return formset
+
+    def delete_model(self, request, obj):
+        self.delete_record(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic(using=router.db_for_write(self.model)):  # all or none
+            for obj in queryset:
+                self.delete_record(request, obj)
 
     # --- bad input: a clear answer, never a server error
 
@@ -233,9 +344,7 @@ class ScopedAdminMixin:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ValidationError as refused:  # a service's rule, checked again at save time: nothing was saved
-            for message in refused.messages:
-                self.message_user(request, message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            return self.refusal_shown(request, refused)
         except IntegrityError:
             self.message_user(
                 request,
@@ -246,6 +355,29 @@ class ScopedAdminMixin:
                 messages.ERROR,
             )
             return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """A service refusing the deletion: nothing deleted (Django's view runs in one transaction), and said."""
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as refused:
+            return self.refusal_shown(request, refused)
+
+    def changelist_view(self, request, extra_context=None):
+        """An action (deleting the rows chosen) runs in one transaction: a refusal of a service for one row
+        undoes it for all, and is said."""
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().changelist_view(request, extra_context)
+        except ValidationError as refused:
+            return self.refusal_shown(request, refused)
+
+    def refusal_shown(self, request, refused):
+        for message in refused.messages:
+            self.message_user(request, message, messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
     # --- reads are logged as on the site's detail pages
 
@@ -262,19 +394,14 @@ class ScopedAdminMixin:
         """Like Django's, but records are named by type and number only.
 
         Deleting a visible record may cascade to records the admin cannot see; their titles must
-        not appear on the confirmation page.
+        not appear on the confirmation page. What else a deletion takes with it is the rule of the service
+        that deletes (the records of other kinds need no service of their own to go with it): only a
+        cascade to records the admin cannot see blocks it.
         """
         collector = NestedObjects(using=router.db_for_write(self.model), origin=objs)
         collector.collect(objs)
         perms_needed = set()
-
-        def format_callback(obj):
-            model_admin = self.admin_site._registry.get(obj.__class__)
-            if model_admin is not None and not model_admin.has_delete_permission(request, obj):
-                perms_needed.add(obj._meta.verbose_name)
-            return record_label(obj)
-
-        to_delete = collector.nested(format_callback)
+        to_delete = collector.nested(record_label)
         protected = [record_label(obj) for obj in collector.protected]
         model_count = {model._meta.verbose_name_plural: len(objs) for model, objs in collector.model_objs.items()}
         # A cascade must not delete records the admin cannot see: that blocks the deletion.
@@ -288,7 +415,8 @@ class ScopedAdminMixin:
 
 
 class ReadOnlyAdminMixin:
-    """For records that are written by the application only (the access log, version history)."""
+    """For records that are written by the application only (the access log, version history): said
+    outright, though an admin that declares no services offers no writes either."""
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -53,3 +53,15 @@ def records_imported(model, records, *, relations=()):
             ) from refusal
     with clash_refused(IMPORT_REFUSED):
         return model.objects.bulk_create(records)
+
+
+def record_saved(record, changes):
+    """``record`` with ``changes`` set, validated by its model (``full_clean``: field values, ``clean()``,
+    constraints) and saved; a clash at the database becomes a ``ValidationError``. The plain write of
+    a service whose rules are all the model's own."""
+    for field, value in changes.items():
+        setattr(record, field, value)
+    record.full_clean()
+    with clash_refused():
+        record.save()
+    return record

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ScopedAdminMixin
+from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin, form_values
 from participants.admin import ParticipantChoiceMixin
 from participants.models import Participant
 
@@ -37,53 +37,15 @@ def shown_initiative(record):
     return str(record.initiative) if record.initiative_visible else record.initiative.codename
 
 
-def take_over(obj, created):
-    """Make the admin's unsaved ``obj`` the record a service created: the admin goes on with ``obj`` (its
-    history entry and the redirect after saving name it by its pk)."""
-    obj.pk = created.pk
-    obj.refresh_from_db()
-    obj._state.adding = False
+class RowOfListAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """A row of an initiative's or a workshop's list (a party, a funding, a session) on a page of its own:
+    its services write it as a row of that list, so that the list's rules hold. A row stays with the
+    record it belongs to."""
 
+    parent_field = "initiative"
 
-# What the services call the rows of an admin's inlines.
-ROWS_ARGUMENT = {TeamMembership: "team", Party: "parties", Funding: "fundings", AgendaSession: "sessions"}
-
-
-def noted_for_history(formset):
-    """Note on ``formset`` what its ``save()`` would have: the rows it added, changed and removed (the
-    admin's history entry reads them). The service saved the rows instead."""
-    deleted = formset.deleted_forms
-    formset.new_objects = [form.instance for form in formset.extra_forms if form.has_changed() and form not in deleted]
-    formset.changed_objects = [
-        (form.instance, form.changed_data)
-        for form in formset.initial_forms
-        if form.has_changed() and form not in deleted
-    ]
-    formset.deleted_objects = [form.instance for form in formset.initial_forms if form in deleted]
-
-
-class SavedWithRowsAdmin:
-    """For a record saved together with its inline rows by one call of a service, once the form and every
-    formset are valid: in ``save_related``; ``save_model`` saves nothing.
-
-    ``save_through_service(request, form, rows, change)`` makes the call (``rows``: each inline's
-    ``cleaned_rows()``, by the service's name for them) and returns the record saved. A refusal of the
-    service undoes the whole save, and the admin shows it (``ScopedAdminMixin.changeform_view``).
-    """
-
-    def save_model(self, request, obj, form, change):
-        pass  # with its rows, in save_related
-
-    def save_related(self, request, form, formsets, change):
-        rows = {ROWS_ARGUMENT[formset.model]: formset.cleaned_rows() for formset in formsets}
-        saved = self.save_through_service(request, form, rows, change)
-        if not change:
-            take_over(form.instance, saved)
-        for formset in formsets:
-            noted_for_history(formset)
-
-    def save_through_service(self, request, form, rows, change):
-        raise NotImplementedError
+    def get_readonly_fields(self, request, obj=None):
+        return (self.parent_field,) if obj is not None else ()
 
 
 class InitiativeAdminForm(InitiativeRefusalNamed, forms.ModelForm):
@@ -92,25 +54,31 @@ class InitiativeAdminForm(InitiativeRefusalNamed, forms.ModelForm):
         fields = ("title", "codename", "conflict", "track", "phase", "objectives", "level", "observers")
 
 
+# The rows of an initiative's and a workshop's lists: saved with the record, by its service.
+
+
 class TeamMembershipInline(ScopedAdminMixin, admin.TabularInline):
     model = TeamMembership
     formset = TeamMembershipRowsFormSet  # says "once per team" as the site does
+    rows_argument = "team"
     extra = 0
 
 
 class PartyInline(ScopedAdminMixin, admin.TabularInline):
     model = Party
     formset = PartyRowsFormSet  # says "its own name" as the site does
+    rows_argument = "parties"
     extra = 0
 
 
 class FundingInline(ScopedAdminMixin, admin.TabularInline):
     model = Funding
+    rows_argument = "fundings"
     extra = 0
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(SavedWithRowsAdmin, ScopedAdminMixin, admin.ModelAdmin):
+class InitiativeAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = InitiativeAdminForm
     list_display = ("title", "codename", "track", "phase", "level")
     list_filter = ("phase", "track", "level")
@@ -123,25 +91,18 @@ class InitiativeAdmin(SavedWithRowsAdmin, ScopedAdminMixin, admin.ModelAdmin):
         form.user = request.user  # who is told why a level is refused (InitiativeRefusalNamed)
         return form
 
-    def save_through_service(self, request, form, rows, change):
-        fields = {name: value for name, value in form.cleaned_data.items() if name != "observers"}
-        observers = form.cleaned_data["observers"]
-        if change:
-            return services.initiative_update(
-                initiative=form.instance, by=request.user, observers=observers, **rows, **fields
-            )
+    def create_record(self, request, form, **rows):
         # As on the site, the creator joins the team as lead; the rows given here join too.
-        initiative = services.initiative_create(created_by=request.user, observers=observers, **fields)
+        initiative = services.initiative_create(created_by=request.user, **form_values(form))
         creator = [{"id": lead.pk, "user": lead.user, "role": lead.role} for lead in initiative.team_memberships.all()]
         rows["team"] = creator + rows.get("team", [])
         return services.initiative_update(initiative=initiative, by=request.user, **rows)
 
-    def delete_model(self, request, obj):
-        services.initiative_delete(initiative=obj, by=request.user)
+    def update_record(self, request, obj, form, **rows):
+        services.initiative_update(initiative=obj, by=request.user, **rows, **form_values(form))
 
-    def delete_queryset(self, request, queryset):
-        for initiative in queryset:
-            services.initiative_delete(initiative=initiative, by=request.user)
+    def delete_record(self, request, obj):
+        services.initiative_delete(initiative=obj, by=request.user)
 
 
 @admin.register(TeamMembership)
@@ -151,43 +112,58 @@ class TeamMembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ("user", "initiative")
     search_fields = ("user__email", "user__full_name", "initiative__title")
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            services.team_membership_change(membership=obj, by=request.user, **form.cleaned_data)
-        else:
-            take_over(obj, services.team_membership_add(by=request.user, **form.cleaned_data))
+    def create_record(self, request, form):
+        return services.team_membership_add(by=request.user, **form_values(form))
 
-    def delete_model(self, request, obj):
+    def update_record(self, request, obj, form):
+        services.team_membership_change(membership=obj, by=request.user, **form_values(form))
+
+    def delete_record(self, request, obj):
         services.team_membership_remove(membership=obj, by=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for membership in queryset:
-            services.team_membership_remove(membership=membership, by=request.user)
 
 
 @admin.register(Party)
-class PartyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PartyAdmin(RowOfListAdmin):
     list_display = ("name", "initiative")
     list_filter = ("initiative",)
     list_select_related = ("initiative",)
     search_fields = ("name",)
 
+    def create_record(self, request, form):
+        return services.party_create(by=request.user, **form_values(form))
+
+    def update_record(self, request, obj, form):
+        services.party_update(party=obj, by=request.user, **form_values(form))
+
+    def delete_record(self, request, obj):
+        services.party_delete(party=obj, by=request.user)
+
 
 @admin.register(Funding)
-class FundingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class FundingAdmin(RowOfListAdmin):
     list_display = ("donor", "initiative", "amount", "currency", "starts_on", "ends_on")
     list_filter = ("initiative",)
     list_select_related = ("initiative",)
     search_fields = ("donor",)
 
+    def create_record(self, request, form):
+        return services.funding_create(by=request.user, **form_values(form))
+
+    def update_record(self, request, obj, form):
+        services.funding_update(funding=obj, by=request.user, **form_values(form))
+
+    def delete_record(self, request, obj):
+        services.funding_delete(funding=obj, by=request.user)
+
 
 class AgendaSessionInline(ScopedAdminMixin, admin.TabularInline):
     model = AgendaSession
+    rows_argument = "sessions"
     extra = 0
 
 
 @admin.register(Workshop)
-class WorkshopAdmin(SavedWithRowsAdmin, ScopedAdminMixin, admin.ModelAdmin):
+class WorkshopAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "initiative_shown", "kind", "city", "country", "starts_at", "status", "level")
     list_filter = ("status", "kind", "level", "initiative")
     list_select_related = ("initiative",)
@@ -204,25 +180,41 @@ class WorkshopAdmin(SavedWithRowsAdmin, ScopedAdminMixin, admin.ModelAdmin):
     def initiative_shown(self, workshop):
         return shown_initiative(workshop)
 
-    def save_through_service(self, request, form, rows, change):
-        if change:
-            return services.workshop_update(workshop=form.instance, by=request.user, **rows, **form.cleaned_data)
-        return services.workshop_create(by=request.user, **rows, **form.cleaned_data)
+    def create_record(self, request, form, **rows):
+        return services.workshop_create(by=request.user, **rows, **form_values(form))
+
+    def update_record(self, request, obj, form, **rows):
+        services.workshop_update(workshop=obj, by=request.user, **rows, **form_values(form))
+
+    def delete_record(self, request, obj):
+        services.workshop_delete(workshop=obj, by=request.user)
 
 
 @admin.register(AgendaSession)
-class AgendaSessionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class AgendaSessionAdmin(RowOfListAdmin):
+    parent_field = "workshop"
     list_display = ("title", "workshop", "starts_at", "ends_at")
     list_filter = ("workshop",)
     list_select_related = ("workshop",)
     search_fields = ("title",)
 
+    def create_record(self, request, form):
+        return services.agenda_session_create(by=request.user, **form_values(form))
 
-class InvitationReminderInline(ScopedAdminMixin, admin.TabularInline):
+    def update_record(self, request, obj, form):
+        services.agenda_session_update(session=obj, by=request.user, **form_values(form))
+
+    def delete_record(self, request, obj):
+        services.agenda_session_delete(session=obj, by=request.user)
+
+
+class InvitationReminderInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline):
+    """The record of reminders sent: written when one goes out (``services.invitation_reminders_record``)."""
+
     model = InvitationReminder
     visible_through = "invitation"
     fields = ("kind", "sent_at")
-    readonly_fields = ("sent_at",)
+    readonly_fields = fields
     extra = 0
 
 
@@ -269,18 +261,40 @@ class InvitationAdmin(ParticipantChoiceMixin, ScopedAdminMixin, admin.ModelAdmin
         invitee = self.shown_invitee(invitation)
         return _("Restricted participant") if invitee is None else invitee.display_name
 
+    def create_record(self, request, form):
+        return services.invitation_create(by=request.user, **form_values(form))
+
+    def update_record(self, request, obj, form):
+        services.invitation_update(invitation=obj, by=request.user, **form_values(form))
+
+    def delete_record(self, request, obj):
+        services.invitation_delete(invitation=obj, by=request.user)
+
 
 @admin.register(InvitationReminder)
-class InvitationReminderAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class InvitationReminderAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """The record of reminders sent: written when one goes out (``services.invitation_reminders_record``)."""
+
     visible_through = "invitation"
     list_display = ("__str__", "invitation", "kind", "sent_at")
     list_filter = ("kind",)
 
 
-class DocumentVersionInline(ScopedAdminMixin, admin.TabularInline):
+class DocumentVersionWrites:
+    """A version is added with its file (numbered and signed by the service), or removed; never rewritten."""
+
+    def create_record(self, request, form):
+        values = form_values(form)
+        return services.document_version_add(document=values["document"], file=values["file"], by=request.user)
+
+    def delete_record(self, request, obj):
+        services.document_version_delete(version=obj, by=request.user)
+
+
+class DocumentVersionInline(DocumentVersionWrites, ScopedAdminMixin, admin.TabularInline):
     model = DocumentVersion
     fields = ("number", "file", "uploaded_by", "uploaded_at")
-    readonly_fields = ("uploaded_at",)
+    readonly_fields = ("number", "uploaded_by", "uploaded_at")
     extra = 0
 
 
@@ -301,8 +315,19 @@ class DocumentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def initiative_shown(self, document):
         return shown_initiative(document)
 
+    def create_record(self, request, form):
+        return services.document_create(by=request.user, **form_values(form))
+
+    def update_record(self, request, obj, form):
+        services.document_update(document=obj, by=request.user, **form_values(form))
+
+    def delete_record(self, request, obj):
+        services.document_delete(document=obj, by=request.user)
+
 
 @admin.register(DocumentVersion)
-class DocumentVersionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class DocumentVersionAdmin(DocumentVersionWrites, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "document", "number", "uploaded_by", "uploaded_at")
     list_select_related = ("document", "uploaded_by")
+    fields = ("document", "number", "file", "uploaded_by", "uploaded_at")
+    readonly_fields = ("number", "uploaded_by", "uploaded_at")

@@ -165,7 +165,8 @@ class TeamMembershipForm(StyledFormMixin, forms.ModelForm):
 
 class TeamRowsMixin:
     """Team rows (the site's form and the admin's). Members may trade places in one save: the service
-    takes care of the order of the writes (``services.initiative_update``)."""
+    takes care of the order of the writes, and refuses a team without a lead (``services.initiative_update``;
+    the page shows that refusal over the rows)."""
 
     def get_unique_error_message(self, unique_check):
         return TeamMembership.ONCE_PER_TEAM
@@ -189,14 +190,6 @@ class BaseTeamFormSet(TeamRowsMixin, StyledInlineFormSet):
         kwargs = super().get_form_kwargs(index)
         kwargs.update(candidates=self.candidates, candidate_choices=self.candidate_choices)
         return kwargs
-
-    def clean(self):
-        super().clean()
-        if any(form.errors for form in self.forms):
-            return
-        kept = [form.cleaned_data for form in self.forms if not self._should_delete_form(form)]
-        if not any(data.get("user") and data.get("role") == TeamMembership.Role.LEAD for data in kept):
-            raise ValidationError(_("The team needs at least one lead."), code="no_lead")
 
 
 class PartyForm(StyledFormMixin, forms.ModelForm):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core.fields import LanguagesField
-from core.levels import Level, level_check
+from core.levels import Level, Role, level_check
 from core.time_zones import all_zones
 from core.validators import EARLIEST_YEAR, LATEST_YEAR, validate_datetime_in_range
 
@@ -122,6 +122,11 @@ class Initiative(models.Model):
             raise ValidationError({"level": refusal})
 
 
+# Who may join a team: an active account of the organisation's own or a facilitator's, never a participant's
+# or an observer's (``TeamMembership.clean``; the team picker offers these: ``selectors.team_candidates``).
+TEAM_CANDIDATE_ROLES = (Role.ADMIN, Role.STAFF, Role.FACILITATOR)
+
+
 class TeamMembership(models.Model):
     class Role(models.TextChoices):
         LEAD = "lead", _("Lead")
@@ -154,14 +159,51 @@ class TeamMembership(models.Model):
     # Said where two rows of one save name the same person (a form's rows, a service's list).
     ONCE_PER_TEAM = _("Each person can be on the team only once.")
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.stored_place = (self.initiative_id, self.user_id)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        membership = super().from_db(db, field_names, values)
+        if "initiative_id" in membership.__dict__ and "user_id" in membership.__dict__:
+            membership.stored_place = (membership.initiative_id, membership.user_id)  # what a change starts from
+        return membership
+
+    @property
+    def joining(self):
+        """Whether someone joins a team with this row: a new row, or a place given to another member or
+        moved to another team."""
+        if self.pk is None:
+            return True
+        stored = getattr(self, "stored_place", None)
+        if stored is None:  # not loaded from the database: a copy, or a row put together by hand
+            stored = TeamMembership.objects.filter(pk=self.pk).values_list("initiative_id", "user_id").first()
+        return stored != (self.initiative_id, self.user_id)
+
     def clean(self):
-        """A team member is cleared for the initiative's level (as the initiative is being saved, when the
-        two are saved together)."""
+        """Who may be on a team, checked as someone joins it (a new place, or a place given to someone else
+        or moved to another team):
+
+        - an active account of an admin, staff member or facilitator (``TEAM_CANDIDATE_ROLES``), never a
+          participant's or an observer's;
+        - cleared for the initiative's level (as the initiative is being saved, when the two are saved
+          together); this one is asked of every member, as the level may have been raised.
+
+        A member whose account was deactivated, or given another role, after they joined keeps their place
+        until they are taken off: saving the initiative and the rest of its team is not blocked by them, and
+        they read nothing through it (``core.visibility`` opens a team's records to active accounts other
+        than participants and observers only).
+        """
+        if self.user_id is None:  # not chosen yet (a form shows that error)
+            return
+        if self.joining:
+            self._check_may_join()
         try:
             level = self.initiative.level
         except Initiative.DoesNotExist:  # not chosen yet (a form shows that error)
             return
-        if self.user_id is not None and level in Level.values and self.user.clearance < level:
+        if level in Level.values and self.user.clearance < level:
             raise ValidationError(
                 {
                     "user": ValidationError(
@@ -178,6 +220,24 @@ class TeamMembership(models.Model):
                     )
                 }
             )
+
+    def _check_may_join(self):
+        name = self.user.full_name or self.user.email
+        if not self.user.is_active:
+            refusal = ValidationError(
+                _("%(name)s's account is deactivated: choose someone with an active account."),
+                code="inactive",
+                params={"name": name},
+            )
+        elif self.user.role not in TEAM_CANDIDATE_ROLES:
+            refusal = ValidationError(
+                _("%(name)s's role is %(role)s: only admins, staff and facilitators can be on a team."),
+                code="not_team_role",
+                params={"name": name, "role": self.user.get_role_display().lower()},
+            )
+        else:
+            return
+        raise ValidationError({"user": refusal})
 
 
 class Party(models.Model):

@@ -21,6 +21,7 @@ from core.visibility import assigned_workshop_ids, is_organisation_member, is_re
 from participants.models import Participant
 
 from .models import (
+    TEAM_CANDIDATE_ROLES,
     AgendaSession,
     Document,
     DocumentVersion,
@@ -33,7 +34,6 @@ from .models import (
 )
 
 MANAGING_TEAM_ROLES = (TeamMembership.Role.LEAD, TeamMembership.Role.PROGRAMME_OFFICER)
-TEAM_CANDIDATE_ROLES = (Role.ADMIN, Role.STAFF, Role.FACILITATOR)
 ACCEPTED = (Invitation.Status.ACCEPTED, Invitation.Status.ATTENDED)
 AWAITING_REPLY = (Invitation.Status.QUEUED, Invitation.Status.SENT)
 DECLINED = (Invitation.Status.DECLINED, Invitation.Status.WITHDRAWN)
@@ -183,7 +183,8 @@ def initiative_refusal_for(user, initiative, refusal):
 
 
 def team_candidates(initiative=None):
-    """Users who may be put on a team: active admins, staff and facilitators (and who is on it already)."""
+    """The team picker's choices: who may join a team (active admins, staff and facilitators, as
+    ``TeamMembership.clean`` says), and who is on it already (their rows are shown and saved back)."""
     eligible = Q(is_active=True, role__in=TEAM_CANDIDATE_ROLES)
     if initiative is not None and initiative.pk:
         eligible |= Q(pk__in=TeamMembership.objects.filter(initiative=initiative).values("user_id"))

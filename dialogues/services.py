@@ -19,7 +19,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.db import clash_refused, records_imported
+from core.db import clash_refused, record_saved, records_imported
 
 from . import selectors
 from .models import (
@@ -112,6 +112,15 @@ def _rows_still_valid(queryset, *, parent_field, parent, key):
         _validated(record, parent_field=parent_field, key=key)
 
 
+def _team_led(initiative_id):
+    """The team needs a lead: asked after every change to a team, so no change leaves it without one (as
+    on the initiative's page, a team that has none is refused any change but the one that gives it a lead).
+    In the change's transaction, the initiative locked (``_initiative_locked``): two changes at once cannot
+    each take one of two leads away."""
+    if not TeamMembership.objects.filter(initiative_id=initiative_id, role=TeamMembership.Role.LEAD).exists():
+        raise ValidationError({"team": ValidationError(_("The team needs at least one lead."), code="no_lead")})
+
+
 def _team_written(initiative, team):
     def make_room(moved):
         # A row given another member is one member leaving and another joining: removed before any row
@@ -190,7 +199,8 @@ def initiative_update(*, initiative, by, parties=None, team=None, fundings=None,
     """Change an initiative, and its parties, team and funding (each ``None``, or the complete list of rows).
 
     A workshop is never less confidential than its initiative (``Initiative.clean``), and every team
-    member is cleared for the initiative's level (``TeamMembership.clean``, asked of every member).
+    member is cleared for the initiative's level (``TeamMembership.clean``, asked of every member); a
+    team given has a lead (``_team_led``).
     """
     Initiative.objects.select_for_update().filter(pk=initiative.pk).first()
     for field, value in changes.items():
@@ -208,6 +218,7 @@ def initiative_update(*, initiative, by, parties=None, team=None, fundings=None,
         _parties_written(initiative, parties)
     if team is not None:
         _team_written(initiative, team)
+        _team_led(initiative.pk)
     else:
         memberships = TeamMembership.objects.filter(initiative=initiative).select_related("user")
         _rows_still_valid(memberships, parent_field="initiative", parent=initiative, key="team")
@@ -229,30 +240,39 @@ def initiative_delete(*, initiative, by):
 
 @transaction.atomic
 def team_membership_add(*, initiative, user, role, by):
-    """Put someone on an initiative's team (cleared for its level: ``TeamMembership.clean``)."""
+    """Put someone on an initiative's team (who may join it, cleared for its level: ``TeamMembership.clean``)."""
     membership = TeamMembership(initiative=_initiative_locked(initiative.pk), user=user, role=role)
     membership.full_clean()
     with clash_refused(TeamMembership.ONCE_PER_TEAM):
         membership.save()
+    _team_led(initiative.pk)
     return membership
 
 
 @transaction.atomic
 def team_membership_change(*, membership, by, **changes):
-    """Change a team member's role (or who holds the place, or on which team)."""
+    """Change a team member's role (or who holds the place, or on which team); the team keeps a lead (and
+    so does the one the place leaves, when it moves to another)."""
+    stored = TeamMembership.objects.select_for_update().filter(pk=membership.pk)
+    stored_team = stored.values_list("initiative_id", flat=True).get()
+    _initiative_locked(stored_team)
     for field, value in changes.items():
         setattr(membership, field, value)
     membership.initiative = _initiative_locked(membership.initiative_id)
     membership.full_clean()
     with clash_refused(TeamMembership.ONCE_PER_TEAM):
         membership.save()
+    for team in {stored_team, membership.initiative_id}:
+        _team_led(team)
     return membership
 
 
 @transaction.atomic
 def team_membership_remove(*, membership, by):
-    """Take someone off an initiative's team."""
+    """Take someone off an initiative's team; its last lead stays."""
+    _initiative_locked(membership.initiative_id)
     TeamMembership.objects.filter(pk=membership.pk).delete()
+    _team_led(membership.initiative_id)
 
 
 # --- Workshops -----------------------------------------------------------------------------------
@@ -347,3 +367,153 @@ def document_version_add(*, document, file, by):
     with clash_refused():
         version.save()
     return version
+
+
+# --- One row of an initiative's or a workshop's lists, on its own (the admin's page of a party, a funding,
+# a session): written as the whole list with that row added, changed or left out, by the service of the
+# record it belongs to, so that the rules of the list hold for it (``initiative_update``, ``workshop_update``).
+
+# Each kind of row: the field naming its record, and the argument under which that record's service takes it.
+ROW_LISTS = {
+    Party: ("initiative", "parties"),
+    Funding: ("initiative", "fundings"),
+    AgendaSession: ("workshop", "sessions"),
+}
+
+
+def _row_list_written(model, parent, *, by, rows):
+    """Make ``rows`` the complete list of ``model`` rows of ``parent``, through ``parent``'s service."""
+    parent_field, argument = ROW_LISTS[model]
+    if parent_field == "initiative":
+        initiative_update(initiative=_initiative_locked(parent.pk), by=by, **{argument: rows})
+    else:
+        workshop_update(workshop=Workshop.objects.select_for_update().get(pk=parent.pk), by=by, **{argument: rows})
+
+
+def _rows_stored(model, parent):
+    """The stored rows of ``model`` that belong to ``parent``, as rows of its list (every value given)."""
+    parent_field, _argument = ROW_LISTS[model]
+    names = [field.name for field in model._meta.concrete_fields if field.name not in ("id", parent_field)]
+    stored = model.objects.filter(**{parent_field: parent}).order_by("pk")
+    return [{"id": record.pk, **{name: getattr(record, name) for name in names}} for record in stored]
+
+
+def _row_added(model, parent, fields, *, by):
+    stored = _rows_stored(model, parent)
+    _row_list_written(model, parent, by=by, rows=[*stored, {"id": None, **fields}])
+    parent_field, _argument = ROW_LISTS[model]
+    return model.objects.filter(**{parent_field: parent}).exclude(pk__in=[row["id"] for row in stored]).get()
+
+
+def _row_changed(record, changes, *, by):
+    parent_field, _argument = ROW_LISTS[type(record)]
+    if parent_field in changes:
+        raise TypeError(f"A row stays with its {parent_field}.")
+    parent = getattr(record, parent_field)
+    rows = [{**row, **changes} if row["id"] == record.pk else row for row in _rows_stored(type(record), parent)]
+    _row_list_written(type(record), parent, by=by, rows=rows)
+    record.refresh_from_db()
+    return record
+
+
+def _row_removed(record, *, by):
+    parent = getattr(record, ROW_LISTS[type(record)][0])
+    rows = [row for row in _rows_stored(type(record), parent) if row["id"] != record.pk]
+    _row_list_written(type(record), parent, by=by, rows=rows)
+
+
+@transaction.atomic
+def party_create(*, initiative, by, **fields):
+    """A party of ``initiative``, with a name of its own there."""
+    return _row_added(Party, initiative, fields, by=by)
+
+
+@transaction.atomic
+def party_update(*, party, by, **changes):
+    """Change a party (not the initiative it belongs to)."""
+    return _row_changed(party, changes, by=by)
+
+
+@transaction.atomic
+def party_delete(*, party, by):
+    """Remove a party; one with invitations is kept."""
+    _row_removed(party, by=by)
+
+
+@transaction.atomic
+def funding_create(*, initiative, by, **fields):
+    return _row_added(Funding, initiative, fields, by=by)
+
+
+@transaction.atomic
+def funding_update(*, funding, by, **changes):
+    return _row_changed(funding, changes, by=by)
+
+
+@transaction.atomic
+def funding_delete(*, funding, by):
+    _row_removed(funding, by=by)
+
+
+@transaction.atomic
+def agenda_session_create(*, workshop, by, **fields):
+    """A session of ``workshop``'s agenda, within the workshop's times."""
+    return _row_added(AgendaSession, workshop, fields, by=by)
+
+
+@transaction.atomic
+def agenda_session_update(*, session, by, **changes):
+    return _row_changed(session, changes, by=by)
+
+
+@transaction.atomic
+def agenda_session_delete(*, session, by):
+    _row_removed(session, by=by)
+
+
+@transaction.atomic
+def workshop_delete(*, workshop, by):
+    """Delete a workshop with its agenda, invitations, documents and facilitators' assignments; one with
+    outcome reports is kept (the database holds them to it)."""
+    with clash_refused(_("This workshop has outcome reports: it cannot be deleted.")):
+        workshop.delete()
+
+
+# --- Single invitations and documents, their changes and deletions (the admin's pages) -----------------
+
+
+@transaction.atomic
+def invitation_create(*, by, **fields):
+    """One invitation as it stands (``invitations_import`` records many): its party belongs to the
+    workshop's initiative (``Invitation.clean``); one per workshop and participant."""
+    return record_saved(Invitation(), fields)
+
+
+@transaction.atomic
+def invitation_update(*, invitation, by, **changes):
+    return record_saved(invitation, changes)
+
+
+@transaction.atomic
+def invitation_delete(*, invitation, by):
+    """Delete an invitation with the record of its reminders."""
+    invitation.delete()
+
+
+@transaction.atomic
+def document_update(*, document, by, **changes):
+    """Change a document (its level no higher than the clearance of ``by``)."""
+    _check_clearance(level=changes.get("level", document.level), by=by)
+    return record_saved(document, changes)
+
+
+@transaction.atomic
+def document_delete(*, document, by):
+    """Delete a document with all its versions."""
+    document.delete()
+
+
+@transaction.atomic
+def document_version_delete(*, version, by):
+    """Delete one version of a document (a file uploaded by mistake); the others keep their numbers."""
+    version.delete()

@@ -3,8 +3,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin
+from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin, form_values
 
+from . import services
 from .models import ActionItem, Assignment, Facilitator, OutcomeReport, OutcomeReportVersion, TrackOneBriefing
 
 
@@ -14,6 +15,15 @@ class FacilitatorAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("user__full_name", "user__email", "expertise")
 
+    def create_record(self, request, form):
+        return services.facilitator_create(**form_values(form))
+
+    def update_record(self, request, obj, form):
+        services.facilitator_update(facilitator=obj, **form_values(form))
+
+    def delete_record(self, request, obj):
+        services.facilitator_delete(facilitator=obj)
+
 
 @admin.register(Assignment)
 class AssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
@@ -21,8 +31,28 @@ class AssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ("role", "workshop")
     list_select_related = ("facilitator__user", "workshop")
 
+    def create_record(self, request, form):
+        return services.assignment_create(**form_values(form))
 
-class ActionItemInline(ScopedAdminMixin, admin.TabularInline):
+    def update_record(self, request, obj, form):
+        services.assignment_update(assignment=obj, **form_values(form))
+
+    def delete_record(self, request, obj):
+        services.assignment_delete(assignment=obj)
+
+
+class ActionItemWrites:
+    def create_record(self, request, form):
+        return services.action_item_create(**form_values(form))
+
+    def update_record(self, request, obj, form):
+        services.action_item_update(item=obj, **form_values(form))
+
+    def delete_record(self, request, obj):
+        services.action_item_delete(item=obj)
+
+
+class ActionItemInline(ActionItemWrites, ScopedAdminMixin, admin.TabularInline):
     model = ActionItem
     fields = ("title", "owner", "due_on", "status", "completed_at")
     extra = 0
@@ -38,10 +68,17 @@ class OutcomeReportVersionInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.Tab
 
 @admin.register(OutcomeReport)
 class OutcomeReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """A report is added here with its first version (and action items); it is not changed or deleted
+    here: each change of a report is a new version, and its submission and approval have their rules,
+    which belong to the outcome reports' own pages."""
+
     list_display = ("__str__", "workshop", "session", "status", "level", "version", "submitted_at")
     list_filter = ("status", "level", "workshop")
     list_select_related = ("workshop", "session")
     inlines = (ActionItemInline, OutcomeReportVersionInline)
+
+    def create_record(self, request, form):
+        return services.outcome_report_create(**form_values(form))
 
 
 @admin.register(OutcomeReportVersion)
@@ -54,7 +91,7 @@ class OutcomeReportVersionAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.Mode
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ActionItemAdmin(ActionItemWrites, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "report", "owner_shown", "due_on", "status")
     list_filter = ("status",)
     list_select_related = ("report", "owner")
@@ -74,7 +111,16 @@ class ActionItemAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(TrackOneBriefing)
 class TrackOneBriefingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """A briefing is recorded and corrected here; it is never deleted (the record of what went to official
+    diplomacy)."""
+
     list_display = ("recipient", "report", "briefing_level", "briefed_on", "briefed_by")
     list_filter = ("briefing_level",)
     list_select_related = ("report", "briefed_by")
     search_fields = ("recipient",)
+
+    def create_record(self, request, form):
+        return services.track_one_briefing_create(**form_values(form))
+
+    def update_record(self, request, obj, form):
+        services.track_one_briefing_update(briefing=obj, **form_values(form))

@@ -2,12 +2,28 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin
+from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin, form_values
 
 from .forms import OrganizationRulesMixin, ParticipantRulesMixin
 from .models import ConsentRecord, Organization, Participant, SanctionsEntry, SanctionsHit, VettingCase
 from .selectors import participant_search_q
-from .services import organization_create, organization_update, participant_create, participant_update
+from .services import (
+    consent_record_create,
+    consent_record_update,
+    organization_create,
+    organization_delete,
+    organization_update,
+    participant_create,
+    participant_delete,
+    participant_update,
+    sanctions_entry_create,
+    sanctions_entry_delete,
+    sanctions_entry_update,
+    sanctions_hit_create,
+    sanctions_hit_update,
+    vetting_case_create,
+    vetting_case_update,
+)
 
 # What of a participant is identity: withheld from admins who may not see it.
 IDENTITY_FIELDS = ("full_name", "email", "organization", "title", "user")
@@ -45,17 +61,6 @@ class ParticipantChoiceMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-def take_over(obj, created):
-    """Let the admin go on with ``obj``, the form's unsaved instance, as the record a service created.
-
-    After ``save_model`` the admin saves the inlines against ``obj``, logs the addition and redirects
-    to it: all of that needs the stored record's primary key and values.
-    """
-    obj.pk = created.pk
-    obj.refresh_from_db()
-    obj._state.adding = False
-
-
 class OrganizationAdminForm(OrganizationRulesMixin, forms.ModelForm):
     class Meta:
         model = Organization
@@ -69,18 +74,28 @@ class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ("kind", "country")
     search_fields = ("name",)
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            organization_update(organization=obj, by=request.user, **form.cleaned_data)
-        else:
-            take_over(obj, organization_create(by=request.user, **form.cleaned_data))
+    def create_record(self, request, form):
+        return organization_create(by=request.user, **form_values(form))
+
+    def update_record(self, request, obj, form):
+        organization_update(organization=obj, by=request.user, **form_values(form))
+
+    def delete_record(self, request, obj):
+        organization_delete(organization=obj, by=request.user)
 
 
 class ConsentRecordInline(ScopedAdminMixin, admin.TabularInline):
+    """Consents are recorded here, as given to ``recorded_by``; a withdrawal is recorded on the consent's
+    own page, and no record is ever deleted (the history of consent stays)."""
+
     model = ConsentRecord
     visible_through = "participant"
     fields = ("kind", "given_at", "withdrawn_at", "recorded_by")
+    readonly_fields = ("recorded_by",)
     extra = 0
+
+    def create_record(self, request, form):
+        return consent_record_create(by=request.user, **form_values(form))
 
 
 class VettingCaseInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline):
@@ -139,29 +154,54 @@ class ParticipantAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def shown_name(self, participant):
         return participant.display_name
 
-    def save_model(self, request, obj, form, change):
-        # Consents are not on this form (the inline below keeps their records): left alone.
-        if change:
-            participant_update(participant=obj, by=request.user, consents=None, **form.cleaned_data)
-        else:
-            take_over(obj, participant_create(by=request.user, **form.cleaned_data))
+    # Consents are not on this form (the inline keeps their records): the services leave them alone.
+
+    def create_record(self, request, form):
+        return participant_create(by=request.user, **form_values(form))
+
+    def update_record(self, request, obj, form):
+        participant_update(participant=obj, by=request.user, consents=None, **form_values(form))
+
+    def delete_record(self, request, obj):
+        participant_delete(participant=obj, by=request.user)
 
 
 @admin.register(ConsentRecord)
 class ConsentRecordAdmin(ParticipantChoiceMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """A consent is recorded as given to ``recorded_by``; once recorded, only its withdrawal changes, and
+    it is never deleted (the history of consent stays)."""
+
     visible_through = "participant"
     list_display = ("participant", "kind", "given_at", "withdrawn_at")
     list_filter = ("kind",)
     list_select_related = ("participant",)
     search_fields = ("participant__codename",)
+    fields = ("participant", "kind", "given_at", "withdrawn_at", "recorded_by")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("recorded_by",) if obj is None else ("participant", "kind", "given_at", "recorded_by")
+
+    def create_record(self, request, form):
+        return consent_record_create(by=request.user, **form_values(form))
+
+    def update_record(self, request, obj, form):
+        consent_record_update(consent=obj, by=request.user, **form_values(form))
 
 
 @admin.register(VettingCase)
 class VettingCaseAdmin(ParticipantChoiceMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """A vetting case is opened and decided here; it is never deleted (the record of a decision)."""
+
     list_display = ("__str__", "participant", "status", "reviewer", "decided_at", "expires_at")
     list_filter = ("status", "sanctions_screened")
     list_select_related = ("participant", "reviewer")
     search_fields = ("participant__codename",)
+
+    def create_record(self, request, form):
+        return vetting_case_create(**form_values(form))
+
+    def update_record(self, request, obj, form):
+        vetting_case_update(case=obj, **form_values(form))
 
 
 class SanctionsEntryAdminForm(forms.ModelForm):
@@ -185,10 +225,27 @@ class SanctionsEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ("source", "kind")
     search_fields = ("name", "reference")
 
+    def create_record(self, request, form):
+        return sanctions_entry_create(**form_values(form))
+
+    def update_record(self, request, obj, form):
+        sanctions_entry_update(entry=obj, **form_values(form))
+
+    def delete_record(self, request, obj):
+        sanctions_entry_delete(entry=obj)
+
 
 @admin.register(SanctionsHit)
 class SanctionsHitAdmin(ParticipantChoiceMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """A hit is recorded and resolved here; it is never deleted (the record of the screening)."""
+
     list_display = ("__str__", "participant", "entry", "score", "status", "resolved_at")
     list_filter = ("status",)
     list_select_related = ("participant", "entry")
     search_fields = ("participant__codename", "entry__name")
+
+    def create_record(self, request, form):
+        return sanctions_hit_create(**form_values(form))
+
+    def update_record(self, request, obj, form):
+        sanctions_hit_update(hit=obj, **form_values(form))

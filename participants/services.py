@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from core.db import clash_refused, records_imported
+from core.db import clash_refused, record_saved, records_imported
 
 from .models import ConsentRecord, Organization, Participant, SanctionsEntry, SanctionsHit, VettingCase
 
@@ -274,3 +274,66 @@ def sanctions_hit_create(*, participant, entry, score, **fields):
     with clash_refused():
         hit.save()
     return hit
+
+
+# --- Single records, changes and deletions (the admin's pages)
+
+
+@transaction.atomic
+def participant_delete(*, participant, by):
+    """Delete a participant with their consents, vetting cases and sanctions hits; one who was invited
+    to a workshop is kept (the database holds the invitations to them)."""
+    with clash_refused(_("This participant has invitations: they cannot be deleted.")):
+        participant.delete()
+
+
+@transaction.atomic
+def organization_delete(*, organization, by):
+    """Delete an organisation no participant belongs to."""
+    with clash_refused(_("Participants belong to this organisation: it cannot be deleted.")):
+        organization.delete()
+
+
+@transaction.atomic
+def consent_record_create(*, participant, kind, by, **fields):
+    """Record one consent of any kind (photography too), as recorded by ``by`` (``fields``: ``given_at``,
+    perhaps ``withdrawn_at``, never before it was given). ``consent_records_import`` records many."""
+    return record_saved(ConsentRecord(participant=participant, kind=kind, recorded_by=by), fields)
+
+
+@transaction.atomic
+def consent_record_update(*, consent, by, **changes):
+    """Record when a consent was withdrawn (``withdrawn_at``; ``None``: it was not). What was consented to,
+    and when, stays as recorded; a consent record is never deleted (the history of consent stays)."""
+    _refuse_unknown_fields(changes, {"withdrawn_at"})
+    return record_saved(consent, changes)
+
+
+@transaction.atomic
+def vetting_case_create(*, participant, **fields):
+    """One vetting case, as it stands (``vetting_cases_import`` records many): a decision has a date, an
+    approval an expiry after it, and conditions are stated."""
+    return record_saved(VettingCase(participant=participant), fields)
+
+
+@transaction.atomic
+def vetting_case_update(*, case, **changes):
+    """Change a vetting case (its status, checks, decision, expiry), under the same rules."""
+    return record_saved(case, changes)
+
+
+@transaction.atomic
+def sanctions_entry_update(*, entry, **changes):
+    return record_saved(entry, changes)
+
+
+@transaction.atomic
+def sanctions_entry_delete(*, entry):
+    """Delete an entry of a sanctions list, with the hits it gave."""
+    entry.delete()
+
+
+@transaction.atomic
+def sanctions_hit_update(*, hit, **changes):
+    """Change a sanctions hit: resolving it says who resolved it and when."""
+    return record_saved(hit, changes)

@@ -2,6 +2,8 @@
 pages, the Django admin (its own pages and its inline rows) and the services called directly.
 
 - a team member is cleared for the initiative's level (``TeamMembership.clean``);
+- who joins a team has an active account of an admin, staff member or facilitator (``TeamMembership.clean``);
+- the team has a lead (``services._team_led``, after every change to a team);
 - a workshop is never less confidential than its initiative (``Workshop.clean``);
 - so an initiative's level is not raised above one of its workshops (``Initiative.clean``), nor above
   a team member's clearance;
@@ -105,7 +107,57 @@ def team_of(initiative):
     return set(initiative.team_memberships.values_list("user", flat=True))
 
 
-# --- a team member is cleared for the initiative's level ---------------------------------------------
+def roles_of(initiative):
+    return dict(initiative.team_memberships.values_list("user", "role"))
+
+
+def team_row(data, user, prefix="team"):
+    """The names of ``user``'s row among a page's posted rows, without the field: "team-1"."""
+    return next(
+        key.removesuffix("-user")
+        for key, value in data.items()
+        if key.startswith(f"{prefix}-") and key.endswith("-user") and value == user.pk
+    )
+
+
+def admin_messages(response):
+    """The messages an admin page shows (after following the redirect of a refused save)."""
+    return [str(message) for message in response.context["messages"]]
+
+
+# --- who joins a team: cleared for the initiative's level, an active admin, staff member or facilitator
+
+
+NOT_CLEARED = (
+    "Pat Outsider is cleared for Internal only, below this initiative's level (Confidential). "
+    "Choose someone cleared for it."
+)
+NOT_A_TEAM_ROLE = "Pat Outsider's role is %s: only admins, staff and facilitators can be on a team."
+DEACTIVATED = "Pat Outsider's account is deactivated: choose someone with an active account."
+MAY_NOT_JOIN = {
+    # kind: role, clearance, active, and what every way of writing says
+    "uncleared": (Role.STAFF, Level.INTERNAL, True, NOT_CLEARED),
+    "participant": (Role.PARTICIPANT, Level.STRICTLY_CONFIDENTIAL, True, NOT_A_TEAM_ROLE % "participant"),
+    "observer": (Role.OBSERVER, Level.STRICTLY_CONFIDENTIAL, True, NOT_A_TEAM_ROLE % "observer"),
+    "deactivated": (Role.STAFF, Level.STRICTLY_CONFIDENTIAL, False, DEACTIVATED),
+}
+
+
+def may_not_join(make_user, kind):
+    role, clearance, active, refusal = MAY_NOT_JOIN[kind]
+    return make_user(role, clearance, full_name="Pat Outsider", is_active=active), refusal
+
+
+@pytest.fixture(params=list(MAY_NOT_JOIN))
+def refused(request, make_user):
+    """Someone who may not join the confidential initiative's team, and what every way of writing says."""
+    return may_not_join(make_user, request.param)
+
+
+@pytest.fixture(params=["participant", "observer", "deactivated"])
+def outsider(request, make_user):
+    """Someone the site's team picker does not offer (``selectors.team_candidates``)."""
+    return may_not_join(make_user, request.param)
 
 
 def test_the_site_page_refuses_an_uncleared_team_member(client, confidential, junior):
@@ -117,34 +169,69 @@ def test_the_site_page_refuses_an_uncleared_team_member(client, confidential, ju
     assert junior.pk not in team_of(initiative)
 
 
-def test_the_admins_team_membership_page_refuses_an_uncleared_member(client, admin_user, confidential, junior):
+def test_the_site_page_neither_offers_nor_takes_an_outsider(client, confidential, outsider):
+    initiative, lead = confidential
+    user, _ = outsider
+    client.force_login(lead)
+    url = reverse("dialogues:initiative-update", args=[initiative.pk])
+    offered = dict(client.get(url).context["formsets"]["team"].forms[0].fields["user"].choices)
+    assert user.pk not in offered
+    response = site_initiative_edit(client, initiative, **{"team-2-user": user.pk, "team-2-role": ADVISOR})
+    assert response.status_code == 200
+    assert site_team_errors(response) == ["Select a valid choice. That choice is not one of the available choices."]
+    assert user.pk not in team_of(initiative)
+
+
+def test_the_site_page_refuses_to_give_a_deactivated_member_another_place(client, confidential, make_user):
+    """A member deactivated after joining stays on the page's rows (and in its picker); handing them
+    another member's place is someone joining, and refused as in the admin and the services."""
+    initiative, lead = confidential
+    gone = make_user(Role.STAFF, Level.STRICTLY_CONFIDENTIAL, full_name="Pat Outsider")
+    f.TeamMembershipFactory(initiative=initiative, user=gone, role=ADVISOR)
+    gone.is_active = False
+    gone.save()
+    client.force_login(lead)
+    url = reverse("dialogues:initiative-update", args=[initiative.pk])
+    data = unchanged_post_data(client.get(url), ["parties", "team", "fundings"])
+    lead_row, gone_row = team_row(data, lead), team_row(data, gone)
+    data.update({f"{lead_row}-user": gone.pk, f"{gone_row}-user": lead.pk})
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert site_team_errors(response) == [DEACTIVATED]
+    assert roles_of(initiative)[lead.pk] == LEAD
+
+
+def test_the_admins_team_membership_page_refuses_who_may_not_join(client, admin_user, confidential, refused):
     """The bypass once found: an INTERNAL-cleared staff member put on a CONFIDENTIAL initiative's team
-    through the admin's own team-membership page."""
+    through the admin's own team-membership page (and so could a participant's account be)."""
     initiative, _ = confidential
+    user, refusal = refused
     client.force_login(admin_user)
     response = client.post(
-        admin_url(TeamMembership, "add"), {"initiative": initiative.pk, "user": junior.pk, "role": ADVISOR}
+        admin_url(TeamMembership, "add"), {"initiative": initiative.pk, "user": user.pk, "role": ADVISOR}
     )
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["user"] == [JUNIOR_NOT_CLEARED]
-    assert junior.pk not in team_of(initiative)
+    assert response.context["adminform"].form.errors["user"] == [refusal]
+    assert user.pk not in team_of(initiative)
 
 
-def test_the_admins_team_membership_page_refuses_to_hand_a_place_to_an_uncleared_member(
-    client, admin_user, confidential, junior
+def test_the_admins_team_membership_page_refuses_to_hand_a_place_to_who_may_not_join(
+    client, admin_user, confidential, refused
 ):
     initiative, _ = confidential
+    user, refusal = refused
     place = initiative.team_memberships.get(user=admin_user)
     client.force_login(admin_user)
-    response = admin_post(client, admin_url(TeamMembership, "change", place.pk), user=junior.pk)
+    response = admin_post(client, admin_url(TeamMembership, "change", place.pk), user=user.pk)
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["user"] == [JUNIOR_NOT_CLEARED]
+    assert response.context["adminform"].form.errors["user"] == [refusal]
     place.refresh_from_db()
     assert place.user == admin_user
 
 
-def test_the_initiative_admins_team_rows_refuse_an_uncleared_member(client, admin_user, confidential, junior):
+def test_the_initiative_admins_team_rows_refuse_who_may_not_join(client, admin_user, confidential, refused):
     initiative, _ = confidential
+    user, refusal = refused
     client.force_login(admin_user)
     url = admin_url(Initiative, "change", initiative.pk)
     data = admin_page_data(client.get(url))
@@ -153,33 +240,156 @@ def test_the_initiative_admins_team_rows_refuse_an_uncleared_member(client, admi
         {
             "team_memberships-TOTAL_FORMS": row + 1,
             f"team_memberships-{row}-initiative": initiative.pk,
-            f"team_memberships-{row}-user": junior.pk,
+            f"team_memberships-{row}-user": user.pk,
             f"team_memberships-{row}-role": ADVISOR,
         }
     )
     response = client.post(url, data)
     assert response.status_code == 200
-    assert inline_errors(response) == [JUNIOR_NOT_CLEARED]
-    assert junior.pk not in team_of(initiative)
+    assert inline_errors(response) == [refusal]
+    assert user.pk not in team_of(initiative)
 
 
-def test_the_services_refuse_an_uncleared_member(confidential, junior, admin_user):
+def test_the_services_refuse_who_may_not_join(confidential, admin_user, refused):
     initiative, lead = confidential
+    user, refusal = refused
     with pytest.raises(ValidationError) as added:
-        services.team_membership_add(initiative=initiative, user=junior, role=ADVISOR, by=lead)
-    assert added.value.message_dict == {"user": [JUNIOR_NOT_CLEARED]}
+        services.team_membership_add(initiative=initiative, user=user, role=ADVISOR, by=lead)
+    assert added.value.message_dict == {"user": [refusal]}
     place = initiative.team_memberships.get(user=admin_user)
     with pytest.raises(ValidationError) as changed:
-        services.team_membership_change(membership=place, by=lead, user=junior)
-    assert changed.value.message_dict == {"user": [JUNIOR_NOT_CLEARED]}
+        services.team_membership_change(membership=place, by=lead, user=user)
+    assert changed.value.message_dict == {"user": [refusal]}
     team = [{"id": m.pk, "user": m.user, "role": m.role} for m in initiative.team_memberships.all()]
     with pytest.raises(ValidationError) as updated:
         services.initiative_update(
-            initiative=initiative, by=lead, team=[*team, {"id": None, "user": junior, "role": ADVISOR}]
+            initiative=initiative, by=lead, team=[*team, {"id": None, "user": user, "role": ADVISOR}]
         )
-    assert updated.value.message_dict == {"team": [JUNIOR_NOT_CLEARED]}
-    assert junior.pk not in team_of(initiative)
+    assert updated.value.message_dict == {"team": [refusal]}
     assert team_of(initiative) == {lead.pk, admin_user.pk}
+
+
+@pytest.fixture
+def with_stale_member(confidential, make_user):
+    """The confidential initiative, with a member whose account was deactivated, and one who became a
+    participant, after they joined."""
+    initiative, lead = confidential
+    gone = make_user(Role.STAFF, Level.STRICTLY_CONFIDENTIAL, full_name="Gone Away")
+    moved = make_user(Role.FACILITATOR, Level.STRICTLY_CONFIDENTIAL, full_name="Now Participant")
+    f.TeamMembershipFactory(initiative=initiative, user=gone, role=ADVISOR)
+    f.TeamMembershipFactory(initiative=initiative, user=moved, role=ADVISOR)
+    gone.is_active = False
+    gone.save()
+    moved.role = Role.PARTICIPANT
+    moved.save()
+    return initiative, lead, {gone.pk, moved.pk}
+
+
+def test_a_member_who_may_no_longer_join_does_not_block_saving_the_team(client, admin_user, with_stale_member):
+    """The rule is asked as someone joins: members who joined before their account changed keep their
+    places until taken off, and the initiative and the rest of its team are saved around them."""
+    initiative, lead, stale = with_stale_member
+    client.force_login(lead)
+    assert site_initiative_edit(client, initiative, title="Renamed on the site").status_code == 302
+    client.force_login(admin_user)
+    url = admin_url(Initiative, "change", initiative.pk)
+    assert admin_post(client, url, title="Renamed in the admin").status_code == 302
+    team = [{"id": m.pk, "user": m.user, "role": m.role} for m in initiative.team_memberships.all()]
+    services.initiative_update(initiative=initiative, by=lead, team=team, title="Renamed by the service")
+    for membership in initiative.team_memberships.filter(user__in=stale):
+        services.team_membership_change(membership=membership, by=lead, role=TeamMembership.Role.LOGISTICS)
+    assert initiative.team_memberships.filter(user__in=stale, role=TeamMembership.Role.LOGISTICS).count() == 2
+    for membership in initiative.team_memberships.filter(user__in=stale):
+        services.team_membership_remove(membership=membership, by=lead)
+    assert team_of(initiative) == {lead.pk, admin_user.pk}
+
+
+# --- the team has a lead ------------------------------------------------------------------------------
+
+NO_LEAD = "The team needs at least one lead."
+
+
+def test_the_site_page_refuses_a_team_without_a_lead(client, confidential):
+    initiative, lead = confidential
+    client.force_login(lead)
+    url = reverse("dialogues:initiative-update", args=[initiative.pk])
+    data = unchanged_post_data(client.get(url), ["parties", "team", "fundings"])
+    row = team_row(data, lead)
+    for change in ({f"{row}-role": ADVISOR}, {f"{row}-DELETE": "on"}):
+        response = client.post(url, {**data, **change})
+        assert response.status_code == 200
+        assert response.context["formsets"]["team"].non_form_errors() == [NO_LEAD]
+        assert NO_LEAD in response.content.decode()
+        assert roles_of(initiative)[lead.pk] == LEAD
+
+
+def test_the_admins_team_membership_page_refuses_to_take_the_last_lead_away(client, admin_user, confidential):
+    initiative, lead = confidential
+    place = initiative.team_memberships.get(user=lead)
+    client.force_login(admin_user)
+    changed = admin_post(client, admin_url(TeamMembership, "change", place.pk), follow=True, role=ADVISOR)
+    assert admin_messages(changed) == [NO_LEAD]
+    assert roles_of(initiative)[lead.pk] == LEAD
+
+
+def test_the_admins_team_membership_delete_page_refuses_to_remove_the_last_lead(client, admin_user, confidential):
+    initiative, lead = confidential
+    place = initiative.team_memberships.get(user=lead)
+    client.force_login(admin_user)
+    removed = client.post(admin_url(TeamMembership, "delete", place.pk), {"post": "yes"}, follow=True)
+    assert admin_messages(removed) == [NO_LEAD]
+    assert roles_of(initiative)[lead.pk] == LEAD
+
+
+def test_the_initiative_admins_team_rows_refuse_a_team_without_a_lead(client, admin_user, confidential):
+    initiative, lead = confidential
+    client.force_login(admin_user)
+    url = admin_url(Initiative, "change", initiative.pk)
+    data = admin_page_data(client.get(url))
+    row = team_row(data, lead, prefix="team_memberships")
+    for change in ({f"{row}-role": ADVISOR}, {f"{row}-DELETE": "on"}):
+        response = client.post(url, {**data, **change, "title": "Renamed"}, follow=True)
+        assert admin_messages(response) == [NO_LEAD]
+        assert roles_of(initiative)[lead.pk] == LEAD
+        initiative.refresh_from_db()
+        assert initiative.title != "Renamed"
+
+
+def test_the_services_refuse_a_team_without_a_lead(confidential, admin_user):
+    initiative, lead = confidential
+    place = initiative.team_memberships.get(user=lead)
+    with pytest.raises(ValidationError) as changed:
+        services.team_membership_change(membership=place, by=lead, role=ADVISOR)
+    assert changed.value.message_dict == {"team": [NO_LEAD]}
+    with pytest.raises(ValidationError) as removed:
+        services.team_membership_remove(membership=place, by=lead)
+    assert removed.value.message_dict == {"team": [NO_LEAD]}
+    team = [{"id": m.pk, "user": m.user, "role": ADVISOR} for m in initiative.team_memberships.all()]
+    for rows in (team, []):
+        with pytest.raises(ValidationError) as updated:
+            services.initiative_update(initiative=initiative, by=lead, team=rows)
+        assert updated.value.message_dict == {"team": [NO_LEAD]}
+    assert roles_of(initiative) == {lead.pk: LEAD, admin_user.pk: ADVISOR}
+
+
+def test_moving_the_last_lead_to_another_team_is_refused(confidential, make_user):
+    initiative, lead = confidential
+    other, _ = team_initiative(make_user, level=Level.CONFIDENTIAL)
+    place = initiative.team_memberships.get(user=lead)
+    with pytest.raises(ValidationError) as moved:
+        services.team_membership_change(membership=place, by=lead, initiative=other)
+    assert moved.value.message_dict == {"team": [NO_LEAD]}
+    assert roles_of(initiative)[lead.pk] == LEAD
+
+
+def test_the_lead_may_hand_over_in_one_save(client, confidential, admin_user):
+    initiative, lead = confidential
+    client.force_login(lead)
+    url = reverse("dialogues:initiative-update", args=[initiative.pk])
+    data = unchanged_post_data(client.get(url), ["parties", "team", "fundings"])
+    data.update({f"{team_row(data, lead)}-role": ADVISOR, f"{team_row(data, admin_user)}-role": LEAD})
+    assert client.post(url, data).status_code == 302
+    assert roles_of(initiative) == {lead.pk: ADVISOR, admin_user.pk: LEAD}
 
 
 # --- a workshop is never less confidential than its initiative --------------------------------------
