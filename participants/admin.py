@@ -8,6 +8,7 @@ from .forms import OrganizationRulesMixin, ParticipantRulesMixin
 from .models import ConsentRecord, Organization, Participant, SanctionsEntry, SanctionsHit, VettingCase
 from .selectors import participant_search_q
 from .services import (
+    PARTICIPANT_DETAILS,
     consent_record_create,
     consent_record_update,
     organization_create,
@@ -32,21 +33,7 @@ IDENTITY_FIELDS = ("full_name", "email", "organization", "title", "user")
 class ParticipantAdminForm(ParticipantRulesMixin, forms.ModelForm):
     class Meta:
         model = Participant
-        fields = (
-            "full_name",
-            "codename",
-            "email",
-            "nationality",
-            "languages",
-            "gender",
-            "organization",
-            "title",
-            "category",
-            "personal_capacity",
-            "risk_level",
-            "level",
-            "user",
-        )
+        fields = (*PARTICIPANT_DETAILS, "user")
 
 
 class ParticipantChoiceMixin:

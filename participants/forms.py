@@ -10,7 +10,7 @@ from core.levels import Level
 
 from .models import ConsentRecord, Organization, Participant, VettingCase
 from .selectors import NOT_VETTED, participant_active_consent_kinds
-from .services import organization_refusals, participant_refusals
+from .services import PARTICIPANT_DETAILS, organization_refusals, participant_refusals
 
 
 def _blank(label):
@@ -76,20 +76,7 @@ class ParticipantForm(StyledFormMixin, FitToUserMixin, ParticipantRulesMixin, fo
 
     class Meta:
         model = Participant
-        fields = [
-            "full_name",
-            "codename",
-            "email",
-            "nationality",
-            "languages",
-            "gender",
-            "organization",
-            "title",
-            "category",
-            "personal_capacity",
-            "risk_level",
-            "level",
-        ]
+        fields = list(PARTICIPANT_DETAILS)
 
     def fit_to_user(self, user):
         self.fields["organization"].queryset = Organization.objects.visible_to(user).order_by("name")

@@ -27,23 +27,23 @@ CLASH_MESSAGE = _(
     "Check the e-mail address, codename or name and try again."
 )
 
-PARTICIPANT_FIELDS = frozenset(
-    {
-        "full_name",
-        "codename",
-        "email",
-        "nationality",
-        "languages",
-        "gender",
-        "organization",
-        "title",
-        "category",
-        "personal_capacity",
-        "risk_level",
-        "level",
-        "user",
-    }
+# A participant's details as the pages and the admin edit them, in the order their forms show them.
+PARTICIPANT_DETAILS = (
+    "full_name",
+    "codename",
+    "email",
+    "nationality",
+    "languages",
+    "gender",
+    "organization",
+    "title",
+    "category",
+    "personal_capacity",
+    "risk_level",
+    "level",
 )
+# What the services take: the details, and the sign-in account (the admin and the demo link one).
+PARTICIPANT_FIELDS = frozenset({*PARTICIPANT_DETAILS, "user"})
 ORGANIZATION_FIELDS = frozenset({"name", "kind", "country"})
 
 
