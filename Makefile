@@ -43,9 +43,12 @@ check-deploy: $(STAMP)
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/parley REDIS_URL=redis://127.0.0.1:6379/0 \
 	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py check --deploy --fail-level WARNING
 
+# Pages under load (wrk, gunicorn) beside a bare Django page and the Django admin, at two data sizes;
+# PARLEY_BENCH_SCALES=10,100 for bigger data (see scripts/bench.py for every setting).
 bench: $(STAMP)
 	@bash scripts/ensure_services.sh
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) scripts/bench.py
+	@command -v wrk >/dev/null 2>&1 || { echo "ERROR: make bench needs wrk, the HTTP load generator: apt-get install wrk" >&2; exit 1; }
+	$(PY) scripts/bench.py
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l fr -l es -l ar -l ru --ignore=.venv --ignore=var --ignore=static --no-obsolete

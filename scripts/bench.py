@@ -1,64 +1,107 @@
-"""Benchmark of the main pages: SQL queries and median response time at two data sizes.
+"""``make bench``: Parley's pages under load, side by side with the ceiling and the peer, at two data sizes.
 
-`make bench` runs it with DJANGO_SETTINGS_MODULE=config.settings.test. It works in a database of
-its own (PostgreSQL "parley_bench" on 127.0.0.1, or PARLEY_BENCH_DATABASE_URL), which it creates
-if missing, migrates and empties; then it seeds the demo at --scale 1 and --scale 5 and, for each
-scale, requests every main page as the demo staff user and the demo admin with the test client:
-one warm-up request, then REPEATS measured ones. It prints numbers; it asserts nothing.
+For each data size (``seed_demo --scale N`` for N in PARLEY_BENCH_SCALES, default 1 and 10, into a
+fresh PostgreSQL database) it serves, with gunicorn and PARLEY_BENCH_WORKERS (2) sync workers each:
+
+- the *ceiling*, ``scripts/bench/ceiling.py``: a one-file Django project whose one page runs one query
+  on the same database and renders 25 participants with a template (what any Django page can do here);
+- Parley under its production settings (DEBUG off, cached template loader, Redis cache), where the
+  *peer* is the Django admin's participant changelist as the demo admin, and the pages are every list
+  and detail page, the dashboard of each role and the participant search, each as the demo account of
+  the roles it is for.
+
+Each account gets a signed-in session, second factor done, made the way the test client makes one
+(``scripts/bench/sessions.py``). Each page is first requested in this process with the test client to
+count its SQL queries and time one request alone, then over HTTP until it answers 200, then loaded by
+``wrk`` (a second process, loopback only) with PARLEY_BENCH_CONNECTIONS (16) connections for
+PARLEY_BENCH_SECONDS (5) seconds.
+The ceiling is loaded first, again after every PARLEY_BENCH_CEILING_EVERY (8) pages and last, at each
+size; a page's share of the ceiling is taken against the ceiling runs just before and after it, so that
+a machine that gets busier or quieter during the run moves the reference with the pages.
+
+It prints one table and, after a complete run, writes it with the machine to scripts/bench/results.md.
+Environment: PARLEY_BENCH_SCALES ("1,10"), PARLEY_BENCH_SECONDS, PARLEY_BENCH_CONNECTIONS,
+PARLEY_BENCH_WORKERS, PARLEY_BENCH_CEILING_EVERY, PARLEY_BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/parley_bench:
+dropped and created again), PARLEY_BENCH_REDIS_URL (redis://127.0.0.1:6379/0, keys "parley-bench:*"),
+PARLEY_BENCH_PAGES (only the rows whose "page as role" contains one of these comma-separated words;
+such a partial run leaves the results file alone), PARLEY_BENCH_RESULTS (the results file).
 """
 
+import datetime
+import http.client
 import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-import warnings
-from io import StringIO
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-BENCH_DATABASE_URL = os.environ.get("PARLEY_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley_bench")
-os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
 
-import django  # noqa: E402
+from scripts.bench.measure import (  # noqa: E402
+    CEILING,
+    COLUMNS,
+    PAGE,
+    PEER,
+    Measurement,
+    cpu_busy_share,
+    cpu_model,
+    format_table,
+    parse_wrk,
+    size_label,
+    table_rows,
+    wrk_command,
+)
 
-SCALES = (1, 5)
-REPEATS = 5
-USERS = (("staff", "staff@parley.test"), ("admin", "admin@parley.test"))
-NOT_AVAILABLE = "n/a (not available)"
+HOST = "127.0.0.1"
+PYTHON = sys.executable
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+SCALES = [int(scale) for scale in os.environ.get("PARLEY_BENCH_SCALES", "1,10").split(",") if scale.strip()]
+SECONDS = float(os.environ.get("PARLEY_BENCH_SECONDS", "5"))
+CONNECTIONS = int(os.environ.get("PARLEY_BENCH_CONNECTIONS", "16"))
+WORKERS = int(os.environ.get("PARLEY_BENCH_WORKERS", "2"))
+CEILING_EVERY = max(1, int(os.environ.get("PARLEY_BENCH_CEILING_EVERY", "8")))
+WRK_THREADS = 2
+DATABASE_URL = os.environ.get("PARLEY_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley_bench")
+REDIS_URL = os.environ.get("PARLEY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+PAGE_FILTER = [word.strip() for word in os.environ.get("PARLEY_BENCH_PAGES", "").split(",") if word.strip()]
+RESULTS = Path(os.environ.get("PARLEY_BENCH_RESULTS", ROOT / "scripts" / "bench" / "results.md"))
+VAR_DIR = ROOT / "var" / "bench"
+
+# Parley's production settings, made to run on loopback over plain HTTP: every other setting is production's.
+PARLEY_ENVIRONMENT = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "DATABASE_URL": DATABASE_URL,
+    "REDIS_URL": REDIS_URL,
+    "CACHE_KEY_PREFIX": "parley-bench",
+    "ALLOWED_HOSTS": f"{HOST},localhost",
+    "SECURE_SSL_REDIRECT": "false",  # in production a TLS proxy stands in front; here wrk speaks plain HTTP
+    "STATIC_ROOT": str(VAR_DIR / "static"),
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",  # the demo data invites its accounts
+    "LOG_LEVEL": "WARNING",
+}
+
+ROLES = {
+    "admin": "admin@parley.test",
+    "staff": "staff@parley.test",
+    "lead": "lead@parley.test",
+    "facilitator": "facilitator@parley.test",
+    "participant": "participant@parley.test",
+    "observer": "observer@parley.test",
+}
 
 
-def create_database_if_missing(url):
-    """Create the PostgreSQL database named in ``url`` unless it exists (SQLite needs nothing)."""
-    parts = urlparse(url)
-    if not parts.scheme.startswith("postgres"):
-        return
-    import psycopg2
-    from psycopg2 import sql
-
-    name = unquote(parts.path.lstrip("/"))
-    connection = psycopg2.connect(
-        dbname="postgres",
-        user=unquote(parts.username or "postgres"),
-        password=unquote(parts.password) if parts.password else None,
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-    )
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone() is None:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-                print(f"Created database {name}.")
-    finally:
-        connection.close()
-
-
-# Object pickers: the visible record with the most attached to it, so detail pages do real work.
+# --- Which record a detail page shows: the visible one with the most attached, so the page does real work.
 
 
 def biggest_initiative(user):
@@ -85,121 +128,416 @@ def busiest_participant(user):
     return Participant.objects.visible_to(user).annotate(n=Count("invitations")).order_by("-n", "pk").first()
 
 
+def biggest_organisation(user):
+    from django.db.models import Count
+
+    from participants.models import Organization
+
+    return Organization.objects.visible_to(user).annotate(n=Count("participants")).order_by("-n", "pk").first()
+
+
+def lead_account(user):
+    from accounts.models import User
+
+    return User.objects.filter(email=ROLES["lead"]).first()
+
+
+def family_name_search(user):
+    """``?q=`` the family name of the first participant whose name the user may see, as a person types it."""
+    from participants.models import Participant
+
+    name = (
+        Participant.objects.visible_to(user)
+        .filter(risk_level__lt=Participant.RiskLevel.HIGH)
+        .order_by("pk")
+        .values_list("full_name", flat=True)
+        .first()
+    )
+    return f"?q={name.split()[-1]}" if name else None
+
+
+# page, URL name, what it shows (None, a picker of the record, or of a query string), for which roles
 PAGES = (
-    ("dashboard", "dashboard:home", None),
-    ("initiative list", "dialogues:initiative-list", None),
-    ("initiative detail", "dialogues:initiative-detail", biggest_initiative),
-    ("workshop list", "dialogues:workshop-list", None),
-    ("workshop detail", "dialogues:workshop-detail", biggest_workshop),
-    ("participant list", "participants:participant-list", None),
-    ("participant detail", "participants:participant-detail", busiest_participant),
-    ("organisation list", "participants:organization-list", None),
+    ("dashboard", "dashboard:home", None, ("admin", "staff", "lead", "facilitator", "participant", "observer")),
+    ("initiative list", "dialogues:initiative-list", None, ("lead", "observer")),
+    ("initiative detail", "dialogues:initiative-detail", biggest_initiative, ("lead",)),
+    ("workshop list", "dialogues:workshop-list", None, ("lead", "facilitator")),
+    ("workshop detail", "dialogues:workshop-detail", biggest_workshop, ("lead", "facilitator")),
+    ("participant list", "participants:participant-list", None, ("lead", "admin")),
+    ("participant search", "participants:participant-list", family_name_search, ("lead", "admin")),
+    ("participant detail", "participants:participant-detail", busiest_participant, ("lead",)),
+    ("organisation list", "participants:organization-list", None, ("lead",)),
+    ("organisation detail", "participants:organization-detail", biggest_organisation, ("lead",)),
+    ("account list", "accounts:account-list", None, ("admin",)),
+    ("account detail", "accounts:account-detail", lead_account, ("admin",)),
+    ("access log", "core:access-log", None, ("admin",)),
 )
+PEER_PAGE = ("admin participant changelist", "admin:participants_participant_changelist", None, ("admin",))
+
+
+def selected(page, role):
+    return not PAGE_FILTER or any(word in f"{page} as {role}" for word in PAGE_FILTER)
+
+
+# --- The database
+
+
+def maintenance_connection(url):
+    import psycopg2
+
+    parts = urlparse(url)
+    connection = psycopg2.connect(
+        dbname="postgres",
+        user=unquote(parts.username or "postgres"),
+        password=unquote(parts.password) if parts.password else None,
+        host=parts.hostname or HOST,
+        port=parts.port or 5432,
+    )
+    connection.autocommit = True
+    return connection
+
+
+def database_create_fresh(url):
+    """Drop the bench database if it is there and create it empty."""
+    from psycopg2 import sql
+
+    name = unquote(urlparse(url).path.lstrip("/"))
+    connection = maintenance_connection(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        connection.close()
+
+
+def manage(*arguments):
+    """Run ``manage.py`` with the bench's settings in a process of its own; stop the bench if it fails."""
+    environment = {**os.environ, **PARLEY_ENVIRONMENT}
+    completed = subprocess.run(  # noqa: S603
+        [PYTHON, str(ROOT / "manage.py"), *arguments], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    if completed.returncode:
+        sys.exit(f"manage.py {' '.join(arguments)} failed:\n{completed.stdout[-3000:]}{completed.stderr[-3000:]}")
+    return completed.stdout
+
+
+def vacuum_analyze():
+    """Fresh planner statistics after the bulk load, as autovacuum would give them a little later."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+
+
+def data_counts():
+    from dialogues.models import Invitation, Workshop
+    from participants.models import Organization, Participant
+
+    return {
+        "participants": Participant.objects.count(),
+        "organisations": Organization.objects.count(),
+        "workshops": Workshop.objects.count(),
+        "invitations": Invitation.objects.count(),
+    }
+
+
+# --- The servers
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def http_get(port, path, cookie=""):
+    """Status of one GET on loopback, redirects not followed."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+@contextmanager
+def gunicorn(name, application, *, chdir, environment, log_dir):
+    """A gunicorn server of ``application`` on a free loopback port, for the length of the ``with``."""
+    port = free_port()
+    log = (log_dir / f"{name}.log").open("w")
+    command = [
+        GUNICORN,
+        application,
+        f"--chdir={chdir}",
+        f"--workers={WORKERS}",
+        f"--bind={HOST}:{port}",
+        "--log-level=warning",
+    ]
+    server = subprocess.Popen(  # noqa: S603
+        command, env={**os.environ, **environment}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                sys.exit(f"gunicorn ({name}) stopped at start:\n{(log_dir / f'{name}.log').read_text()[-3000:]}")
+            try:
+                http_get(port, "/")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    sys.exit(f"gunicorn ({name}) does not answer on port {port}")
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+def load(port, path, cookie=""):
+    """Warm up every worker, check the page answers 200, then load it with wrk."""
+    for _ in range(2 * WORKERS):
+        status = http_get(port, path, cookie)
+        if status != 200:
+            return None, f"answers {status} over HTTP"
+    command = wrk_command(
+        f"http://{HOST}:{port}{path}", cookie=cookie, seconds=SECONDS, connections=CONNECTIONS, threads=WRK_THREADS
+    )
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=SECONDS + 60)  # noqa: S603
+    if completed.returncode:
+        return None, f"wrk failed: {completed.stderr.strip()[:100]}"
+    return parse_wrk(completed.stdout), ""
+
+
+# --- In this process: sessions, URLs, query counts
 
 
 def page_url(url_name, pick, user):
-    """The page's URL for ``user``, or a reason why there is none."""
-    from django.urls import NoReverseMatch, reverse
+    """The page's path for ``user``, or why there is none."""
+    from django.urls import reverse
 
-    args = []
-    if pick is not None:
-        record = pick(user)
-        if record is None:
-            return None, "n/a (nothing visible)"
-        args = [record.pk]
-    try:
-        return reverse(url_name, args=args), ""
-    except NoReverseMatch:
-        return None, NOT_AVAILABLE
-    except Exception as error:  # e.g. a URLconf that does not import yet
-        return None, f"{NOT_AVAILABLE}: {type(error).__name__}"
+    if pick is None:
+        return reverse(url_name), ""
+    picked = pick(user)
+    if picked is None:
+        return None, "nothing visible to pick"
+    if isinstance(picked, str):
+        return reverse(url_name) + picked, ""
+    return reverse(url_name, args=[picked.pk]), ""
 
 
-def measure(client, url):
-    """Status, query counts of the measured requests, and their median time in milliseconds."""
+def measure_in_process(path, cookie_name, cookie_value, repeats=5):
+    """Status, SQL queries and median milliseconds of ``path`` through the test client, after a warm-up request."""
     from django.db import connection
+    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client.get(url)  # warm-up: template loading, content-type cache …
-    counts, seconds = [], []
-    for _ in range(REPEATS):
+    client = Client(SERVER_NAME=HOST)
+    client.cookies[cookie_name] = cookie_value
+    client.get(path)
+    timings = []
+    for _ in range(repeats):
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
-            response = client.get(url)
-            seconds.append(time.perf_counter() - started)
-        counts.append(len(queries))
-    return response.status_code, counts, statistics.median(seconds) * 1000
+            response = client.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+    return response.status_code, len(queries), statistics.median(timings)
 
 
-def bench_scale(scale):
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.test import Client
+def plan(size):
+    """Every (kind, page, role, path, cookie) to load at this size, with its query count, or a skipped row."""
+    from accounts.models import User
+    from scripts.bench.sessions import cookie_header, session_cookie_for
 
-    from dialogues.models import Invitation, Workshop
-    from participants.models import Participant
+    targets, skipped = [], []
+    sessions = {}
+    for kind, (page, url_name, pick, roles) in [(PEER, PEER_PAGE), *((PAGE, spec) for spec in PAGES)]:
+        for role in roles:
+            if not selected(page, role) and kind != PEER:
+                continue
+            user = User.objects.get(email=ROLES[role])
+            if role not in sessions:
+                sessions[role] = session_cookie_for(user)
+            cookie_name, cookie_value = sessions[role]
+            path, reason = page_url(url_name, pick, user)
+            queries = milliseconds = None
+            if path is not None:
+                status, queries, milliseconds = measure_in_process(path, cookie_name, cookie_value)
+                if status != 200:
+                    path, reason = None, f"answers {status}"
+            if path is None:
+                skipped.append(Measurement(size, page, role, kind=kind, note=f"skipped: {reason}"))
+                continue
+            cookie = cookie_header(cookie_name, cookie_value)
+            targets.append((kind, page, role, path, cookie, queries, milliseconds))
+    return targets, skipped
+
+
+# --- One size, and the whole run
+
+
+def bench_size(scale, size, log_dir):
+    import django.db
 
     started = time.perf_counter()
-    call_command("seed_demo", scale=scale, stdout=StringIO())
-    print(
-        f"\nScale {scale}: seeded in {time.perf_counter() - started:.1f} s — "
-        f"{Participant.objects.count()} participants, {Workshop.objects.count()} workshops, "
-        f"{Invitation.objects.count()} invitations"
-    )
-    print(f"  {'page':<20} {'user':<6} {'status':>6} {'queries':>8} {'median ms':>10}")
-    results = {}
-    User = get_user_model()
-    for user_label, email in USERS:
-        user = User.objects.get(email=email)
-        client = Client()
-        client.force_login(user)
-        for page, url_name, pick in PAGES:
-            url, reason = page_url(url_name, pick, user)
-            if url is None:
-                print(f"  {page:<20} {user_label:<6} {reason}")
-                continue
-            try:
-                status, counts, median_ms = measure(client, url)
-            except Exception as error:  # a page under construction must not stop the bench
-                print(f"  {page:<20} {user_label:<6} error: {type(error).__name__}: {str(error)[:80]}")
-                continue
-            queries = str(counts[-1]) if len(set(counts)) == 1 else f"{min(counts)}-{max(counts)}"
-            print(f"  {page:<20} {user_label:<6} {status:>6} {queries:>8} {median_ms:>10.1f}")
-            results[(page, user_label)] = counts[-1]
-    return results
+    manage("seed_demo", f"--scale={scale}")
+    seeded = time.perf_counter() - started
+    vacuum_analyze()
+    counts = data_counts()
+    described = ", ".join(f"{count:,} {label}" for label, count in counts.items())
+    print(f"\n{size} = seed_demo --scale {scale} (seeded in {seeded:.0f} s): {described}", flush=True)
+    targets, skipped = plan(size)
+    django.db.connections.close_all()
+    busy = cpu_busy_elsewhere()
+    if busy is not None:
+        described += f"; before loading, {busy:.0%} of the CPU time was used by other processes"
+        print(f"  CPU busy besides the bench: {busy:.0%}", flush=True)
+
+    measurements = []
+    with ExitStack() as servers:
+        ceiling_port = servers.enter_context(
+            gunicorn(
+                f"ceiling-{scale}",
+                "ceiling:application",
+                chdir=ROOT / "scripts" / "bench",
+                environment={"DATABASE_URL": DATABASE_URL},
+                log_dir=log_dir,
+            )
+        )
+        parley_port = servers.enter_context(
+            gunicorn(f"parley-{scale}", "config.wsgi", chdir=ROOT, environment=PARLEY_ENVIRONMENT, log_dir=log_dir)
+        )
+
+        def run(kind, page, role, port, path, cookie="", queries=None, milliseconds=None):
+            result, note = load(port, path, cookie)
+            measurement = Measurement(
+                size, page, role, load=result, queries=queries, in_process_ms=milliseconds, kind=kind, note=note
+            )
+            measurements.append(measurement)
+            rate = f"{result.per_second:7.0f} req/s, p95 {result.p95_ms:6.1f} ms" if result else note
+            print(f"  {page + ' as ' + role:<44} {rate}", flush=True)
+
+        run(CEILING, "ceiling", "anonymous", ceiling_port, "/", queries=1)
+        for number, (kind, page, role, path, cookie, queries, milliseconds) in enumerate(targets, start=1):
+            run(kind, page, role, parley_port, path, cookie, queries, milliseconds)
+            if number % CEILING_EVERY == 0 or number == len(targets):
+                run(CEILING, "ceiling, again", "anonymous", ceiling_port, "/", queries=1)
+    return measurements + skipped, f"{size}: seed_demo --scale {scale}: {described}"
 
 
-def compare(first, last):
-    print(f"\nQueries, scale {SCALES[0]} -> scale {SCALES[-1]}:")
-    for key in sorted(set(first) | set(last)):
-        page, user_label = key
-        before, after = first.get(key), last.get(key)
-        verdict = "stable" if before == after else "GROWS" if None not in (before, after) else "n/a"
-        print(f"  {page:<20} {user_label:<6} {before!s:>5} -> {after!s:<5} {verdict}")
+def git_commit():
+    def git(*arguments):
+        return subprocess.run(  # noqa: S603
+            ["git", *arguments],  # noqa: S607
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return f"{commit} (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else commit
+
+
+def load_average():
+    """The machine's 1-minute load average: how busy it is besides the bench (2 means two busy cores)."""
+    loadavg = Path("/proc/loadavg")
+    return loadavg.read_text().split()[0] if loadavg.exists() else "unknown"
+
+
+def cpu_busy_elsewhere(seconds=2.0):
+    """The share of the machine's CPU time other processes use while the bench sits idle for ``seconds``."""
+    stat = Path("/proc/stat")
+    if not stat.exists():
+        return None
+    before = stat.read_text()
+    time.sleep(seconds)
+    return cpu_busy_share(before, stat.read_text())
+
+
+def machine():
+    cpuinfo = Path("/proc/cpuinfo")
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout  # noqa: S607
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    import django
+
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": git_commit(),
+        "CPU": f"{os.cpu_count()} × {cpu_model(cpuinfo.read_text()) if cpuinfo.exists() else platform.processor()}",
+        "load average (1 min) before the run": load_average(),
+        "software": (
+            f"Python {platform.python_version()}, Django {django.get_version()}, PostgreSQL {postgres}, "
+            f"{wrk_version.split(' Copyright')[0].strip() or 'wrk'}"
+        ),
+        "load": (
+            f"wrk, {CONNECTIONS} connections, {WRK_THREADS} threads, {SECONDS:g} s per row, loopback; "
+            f"gunicorn {WORKERS} sync workers per server"
+        ),
+    }
+
+
+def results_text(about, sizes, table):
+    lines = ["# Benchmark results (`make bench`)", "", "The last complete run; `make bench` rewrites this file.", ""]
+    lines += [f"- {label}: {value}" for label, value in about.items()]
+    lines += [f"- {line}" for line in sizes]
+    lines += [
+        "",
+        table,
+        "",
+        "Columns: requests per second and latency percentiles under load (wrk); SQL queries and milliseconds of",
+        "one request alone, in process (test client, median of 5); requests per second as a share of the ceiling",
+        "(a one-query Django page; for a page, the mean of the ceiling runs just before and after it) and as a",
+        "multiple of the peer (the Django admin's participant changelist); the time of one request alone at this",
+        "size over its time at the first size. wrk shares the machine's cores with the servers; the other",
+        "processes' share of the CPU just before each size is measured is given above.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def main():
-    create_database_if_missing(BENCH_DATABASE_URL)
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
-    from django.test.utils import override_settings, setup_test_environment
+    if shutil.which("wrk") is None:
+        sys.exit("make bench needs wrk, the HTTP load generator: apt-get install wrk (Debian/Ubuntu), brew install wrk")
+    if not SCALES:
+        sys.exit("PARLEY_BENCH_SCALES names no scale, e.g. PARLEY_BENCH_SCALES=1,10")
+    os.environ.update(PARLEY_ENVIRONMENT)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    print(f"Parley benchmark: database {urlparse(DATABASE_URL).path.lstrip('/')} (created afresh), scales {SCALES}")
+    database_create_fresh(DATABASE_URL)
+    manage("migrate", "--noinput")
+    manage("collectstatic", "--noinput")
 
-    setup_test_environment()
-    warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise: collectstatic is not needed here
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
-    print(
-        f"Parley benchmark — database {connection.settings_dict['NAME']} ({connection.vendor}), "
-        f"settings {os.environ['DJANGO_SETTINGS_MODULE']}, median of {REPEATS} requests after a warm-up"
-    )
-    with tempfile.TemporaryDirectory(prefix="parley-bench-media-") as media, override_settings(MEDIA_ROOT=media):
-        results = [bench_scale(scale) for scale in SCALES]
-    compare(results[0], results[-1])
-    if not settings.DEBUG:
-        print("\n(DEBUG is off, as in production; times include template rendering.)")
+    import django
+
+    django.setup()
+    about = machine()
+    scales = sorted(set(SCALES))
+    measurements, sizes = [], []
+    with tempfile.TemporaryDirectory(prefix="parley-bench-") as log_dir:
+        for scale in scales:
+            size_measurements, described = bench_size(scale, size_label(scale, scales[0]), Path(log_dir))
+            measurements += size_measurements
+            sizes.append(described)
+    table = format_table(table_rows(measurements), COLUMNS)
+    print()
+    print(table)
+    if PAGE_FILTER:
+        print(f"\nA partial run (PARLEY_BENCH_PAGES): {RESULTS} left as it was.")
+        return
+    RESULTS.write_text(results_text(about, sizes, table))
+    print(f"\nWritten to {RESULTS}.")
 
 
 if __name__ == "__main__":
