@@ -6,11 +6,17 @@ civil-society dialogue) with their participants, vetting, workshops, invitations
 outcome reports (the world itself is in ``demo.plans``). Copy 1 carries plain codenames and e-mails;
 copy k > 1 suffixes them with ``-k``.
 
-Every record is created by its app's service, as the pages create it, so the demo meets every rule
-the pages meet. It is idempotent: records are looked up by their natural key (e-mail, codename, title
-within its parent, (workshop, participant) …) and only the missing ones are created; nothing that
-exists is changed. Workshop dates are computed from today, so a fresh demo always has past and future
-meetings; times are local in the venue's zone and stored in UTC.
+Every record is created by its app's service, so the demo meets every rule the pages meet. Copy 1
+creates its organisations, initiatives, workshops, documents and sanctions entries one by one, through
+the services the pages use; further copies import theirs at once (the ``…_import`` services: the same
+rules, one insert per kind of record), and every copy imports its participants, vetting, consents and
+invitations. So ``scale=500`` builds 5,000 workshops in minutes, and ``participants_per_copy=200``
+(a wider circle of people in each copy: ``Person.circle``) 100,000 participants.
+
+It is idempotent: records are looked up by their natural key (e-mail, codename, title within its
+parent, (workshop, participant) …) and only the missing ones are created; nothing that exists is
+changed. Workshop dates are computed from today, so a fresh demo always has past and future meetings;
+times are local in the venue's zone and stored in UTC.
 """
 
 import datetime as dt
@@ -23,7 +29,7 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -45,12 +51,15 @@ from dialogues.models import (
 from dialogues.services import (
     document_create,
     document_version_add,
+    documents_import,
     initiative_create,
     initiative_update,
+    initiatives_import,
     invitation_reminders_record,
     invitations_import,
     workshop_create,
     workshop_update,
+    workshops_import,
 )
 from facilitators.models import (
     ActionItem,
@@ -77,10 +86,13 @@ from participants.models import (
 from participants.services import (
     consent_records_import,
     organization_create,
+    organizations_import,
     participant_create,
     participants_import,
+    sanctions_entries_import,
     sanctions_entry_create,
     sanctions_hit_create,
+    sanctions_hits_import,
     vetting_cases_import,
 )
 
@@ -121,6 +133,11 @@ from .plans import (
 )
 
 PLANS = (REGIONAL, BACKCHANNEL, CIVIL_SOCIETY)
+# The story's own participants in each copy (``demo_seed(participants_per_copy=…)`` adds a wider circle).
+STORY_PARTICIPANTS = sum(size for plan in PLANS for _name, _culture, size in plan.parties)
+CIRCLE_PLANS = (REGIONAL, CIVIL_SOCIETY)
+# What the wider circle's invitations to a workshop that is open say, by turn.
+CIRCLE_STATUSES = (IS.ACCEPTED, IS.SENT, IS.ACCEPTED, IS.DECLINED, IS.QUEUED, IS.ACCEPTED, IS.SENT, IS.DRAFT)
 WORKSHOP_PLANS = {
     REGIONAL.codename: REGIONAL_WORKSHOPS,
     BACKCHANNEL.codename: BACKCHANNEL_WORKSHOPS,
@@ -167,6 +184,11 @@ class Person:
     index: int
     vetting: str = ""  # a VettingCase status, "expiring" (approved, soon expiring) or "" for none
     participant: Participant = None
+    # Their number in the wider circle, or None for the people of the story: at large scales a copy holds
+    # more participants than its story needs (``demo_seed(participants_per_copy=…)``); the further ones join
+    # the delegations of the regional and the civil-society dialogues (the backchannel stays as small as it
+    # is), vetted where the initiative is confidential, and are invited to two of its workshops each.
+    circle: int = None
 
 
 @dataclass
@@ -175,6 +197,41 @@ class SeedResult:
     created: Counter = field(default_factory=Counter)
     users: list = field(default_factory=list)
     totp: list = field(default_factory=list)  # (email, secret, otpauth URI)
+
+
+def pick(rng, weights):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def circle_invitations(codename, number):
+    """The two workshops of initiative ``codename`` that person ``number`` of its wider circle is invited
+    to (by turn, so that every workshop gets its share), with the status of each: attended (or not) once
+    held, withdrawn from a cancelled one, a draft while planned, else by turn."""
+    group = WORKSHOP_PLANS[codename]
+    statuses = {}
+    for plan in (group[number % len(group)], group[(number + 1) % len(group)]):
+        if plan.status == Workshop.Status.HELD:
+            statuses[plan.key] = IS.NO_SHOW if number % 8 == 7 else IS.ATTENDED
+        elif plan.status == Workshop.Status.CANCELLED:
+            statuses[plan.key] = IS.WITHDRAWN
+        elif plan.status == Workshop.Status.PLANNED:
+            statuses[plan.key] = IS.DRAFT
+        else:
+            statuses[plan.key] = CIRCLE_STATUSES[number % len(CIRCLE_STATUSES)]
+    return statuses
+
+
+def statistics_refreshed():
+    """Have PostgreSQL's planner count the rows of the tables the demo writes (``ANALYZE``), as its advice
+    for bulk loads goes: a table it believes small or empty is read in full for every lookup, and nothing
+    else refreshes these numbers within the demo's one transaction (nor at all where autovacuum is off).
+    Other databases are left alone."""
+    if connection.vendor != "postgresql":
+        return
+    tables = {model._meta.db_table for model in SEEDED_MODELS}
+    tables |= {field.remote_field.through._meta.db_table for field in Initiative._meta.many_to_many}
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in sorted(tables)))
 
 
 def row_counts():
@@ -254,8 +311,9 @@ def seed_participant_account(users, organisations):
 class DemoCopy:
     """Copy ``number`` of the three initiatives and everything around them."""
 
-    def __init__(self, number, *, users, participant_account):
+    def __init__(self, number, *, users, participant_account, circle=0):
         self.number = number
+        self.circle = circle  # how many people of the wider circle the copy holds (see ``Person.circle``)
         self.suffix = "" if number == 1 else f"-{number}"
         self.label = "" if number == 1 else f" ({number})"
         self.users = users
@@ -272,9 +330,10 @@ class DemoCopy:
     def build(self):
         self.organisations = self.seed_organisations()
         people = {plan.codename: self.generate_people(plan) for plan in PLANS}
+        for plan, count in zip(CIRCLE_PLANS, (self.circle // 2, self.circle - self.circle // 2), strict=True):
+            people[plan.codename] += self.generate_circle(plan, count)
         self.seed_participants([person for group in people.values() for person in group])
-        initiatives = {plan.codename: self.seed_initiative(plan) for plan in PLANS}
-        self.seed_initiative_rows(initiatives)
+        initiatives = self.seed_initiatives()
         parties = self.parties_of(initiatives)
         workshops = self.seed_workshops(initiatives)
         self.seed_assignments(workshops)
@@ -288,53 +347,71 @@ class DemoCopy:
     def seed_organisations(self):
         names = [f"{name}{self.label}" for name, *_ in ORGANISATIONS]
         found = by_key(Organization.objects.filter(name__in=names), "name")
-        by_name = {}
-        for name, kind, country, _domain in ORGANISATIONS:
-            organisation = found.get((f"{name}{self.label}",))
-            if organisation is None:
-                organisation = organization_create(
-                    by=self.admin, name=f"{name}{self.label}", kind=kind, country=country
-                )
-            by_name[name] = organisation
+        missing = [
+            {"name": f"{name}{self.label}", "kind": kind, "country": country}
+            for name, kind, country, _domain in ORGANISATIONS
+            if (f"{name}{self.label}",) not in found
+        ]
+        if self.number == 1:  # as the organisation page creates them; further copies import theirs at once
+            created = [organization_create(by=self.admin, **row) for row in missing]
+        else:
+            created = organizations_import(by=self.admin, rows=missing) if missing else []
+        found.update(by_key(created, "name"))
+        by_name = {name: found[(f"{name}{self.label}",)] for name, *_ in ORGANISATIONS}
         self.domains = {by_name[name].pk: domain for name, _kind, _country, domain in ORGANISATIONS}
         self.by_kind = {}
         for name, kind, *_ in ORGANISATIONS:
             self.by_kind.setdefault(str(kind), []).append(by_name[name])
         return by_name
 
-    def pick(self, weights):
-        return self.rng.choices(list(weights), weights=list(weights.values()))[0]
-
     def generate_people(self, plan):
-        people = []
-        for party, (_name, culture, size) in enumerate(plan.parties):
-            countries, languages, women, men, surnames = CULTURES[culture]
-            for index in range(size):
-                gender = self.pick(plan.genders)
-                first_names = women if gender == G.WOMAN else men if gender == G.MAN else self.rng.choice([women, men])
-                first, last = self.rng.choice(first_names), self.rng.choice(surnames)
-                category = self.pick(plan.categories)
-                organisation = self.rng.choice(
-                    [org for kind in ORGANISATION_KINDS_BY_CATEGORY[category] for org in self.by_kind[kind]]
-                )
-                spoken = list(languages) if self.rng.random() < 0.7 else [*languages, "fr"][:3]
-                row = {
-                    "full_name": f"{first} {last}",
-                    "email": self.email_for(first, last, self.domains[organisation.pk]),
-                    "nationality": self.rng.choice(countries),
-                    "languages": list(dict.fromkeys(spoken)),
-                    "gender": gender,
-                    "organization": organisation,
-                    "title": self.rng.choice(TITLES_BY_CATEGORY[category]),
-                    "category": category,
-                    "personal_capacity": category != C.SERVING_OFFICIAL,
-                    "risk_level": self.rng.choices(Participant.RiskLevel.values[:2], weights=(8, 2))[0],
-                    "level": Level.INTERNAL,
-                    "codename": "",
-                }
-                people.append(Person(row=row, party=party, index=index))
+        people = [
+            self.person(plan, party, index, self.rng)
+            for party, (_name, _culture, size) in enumerate(plan.parties)
+            for index in range(size)
+        ]
         self.shape_people(plan, people)
         return people
+
+    def generate_circle(self, plan, count):
+        """``count`` further people of ``plan``'s delegations (see ``Person.circle``), from a generator of their
+        own, so that the story's people are the same however many there are."""
+        rng = random.Random(f"parley-demo-{self.number}-{plan.codename}-circle")
+        parties = len(plan.parties)
+        people = []
+        for number in range(count):
+            party = number % parties
+            person = self.person(plan, party, plan.parties[party][2] + number // parties, rng)
+            person.circle = number
+            person.vetting = VettingCase.Status.APPROVED if plan.level >= Level.CONFIDENTIAL else ""
+            people.append(person)
+        return people
+
+    def person(self, plan, party, index, rng):
+        countries, languages, women, men, surnames = CULTURES[plan.parties[party][1]]
+        gender = pick(rng, plan.genders)
+        first_names = women if gender == G.WOMAN else men if gender == G.MAN else rng.choice([women, men])
+        first, last = rng.choice(first_names), rng.choice(surnames)
+        category = pick(rng, plan.categories)
+        organisation = rng.choice(
+            [org for kind in ORGANISATION_KINDS_BY_CATEGORY[category] for org in self.by_kind[kind]]
+        )
+        spoken = list(languages) if rng.random() < 0.7 else [*languages, "fr"][:3]
+        row = {
+            "full_name": f"{first} {last}",
+            "email": self.email_for(first, last, self.domains[organisation.pk]),
+            "nationality": rng.choice(countries),
+            "languages": list(dict.fromkeys(spoken)),
+            "gender": gender,
+            "organization": organisation,
+            "title": rng.choice(TITLES_BY_CATEGORY[category]),
+            "category": category,
+            "personal_capacity": category != C.SERVING_OFFICIAL,
+            "risk_level": rng.choices(Participant.RiskLevel.values[:2], weights=(8, 2))[0],
+            "level": Level.INTERNAL,
+            "codename": "",
+        }
+        return Person(row=row, party=party, index=index)
 
     def email_for(self, first, last, domain):
         local = f"{slugify(first)}.{slugify(last)}".replace("-", "")
@@ -373,7 +450,9 @@ class DemoCopy:
             self.make_high_risk(people[30], "WILLOW", Level.INTERNAL)
 
     def seed_participants(self, people):
-        found = by_key(Participant.objects.filter(email__in=[person.row["email"] for person in people]), "email")
+        # Not empty: the unique index of e-mail addresses holds only those, and PostgreSQL sees it fits.
+        stored = Participant.objects.filter(email__in=[person.row["email"] for person in people]).exclude(email="")
+        found = by_key(stored, "email")
         missing = [person for person in people if (person.row["email"],) not in found]
         if missing:
             imported = participants_import(by=self.admin, rows=[person.row for person in missing])
@@ -389,7 +468,7 @@ class DemoCopy:
         status = V.APPROVED if person.vetting == "expiring" else person.vetting
         fields = {"status": status, "reviewer": self.admin}
         if status in VettingCase.DECIDED:
-            decided = self.days(-335 if person.vetting == "expiring" else -200 - person.index)
+            decided = self.days(-335 if person.vetting == "expiring" else -200 - person.index % 100)
             fields.update(
                 decided_at=decided,
                 identity_checked=True,
@@ -467,18 +546,24 @@ class DemoCopy:
         ]
         references = [f"{reference}{self.suffix}" for reference, *_ in entries]
         found = by_key(SanctionsEntry.objects.filter(source="UNSC", reference__in=references), "reference")
-        for n, (reference, kind, name, aliases, nationality) in enumerate(entries):
-            if (f"{reference}{self.suffix}",) not in found:
-                found[(f"{reference}{self.suffix}",)] = sanctions_entry_create(
-                    source="UNSC",
-                    reference=f"{reference}{self.suffix}",
-                    kind=kind,
-                    name=name,
-                    aliases=aliases,
-                    nationality=nationality,
-                    listed_on=self.today - dt.timedelta(days=900 + 30 * n),
-                    comments="Fictional entry for the Parley demo.",
-                )
+        rows = [
+            {
+                "source": "UNSC",
+                "reference": f"{reference}{self.suffix}",
+                "kind": kind,
+                "name": name,
+                "aliases": aliases,
+                "nationality": nationality,
+                "listed_on": self.today - dt.timedelta(days=900 + 30 * n),
+                "comments": "Fictional entry for the Parley demo.",
+            }
+            for n, (reference, kind, name, aliases, nationality) in enumerate(entries)
+            if (f"{reference}{self.suffix}",) not in found
+        ]
+        if self.number == 1:  # as the sanctions list's page stores them; further copies import theirs at once
+            found.update(by_key([sanctions_entry_create(**row) for row in rows], "reference"))
+        elif rows:
+            found.update(by_key(sanctions_entries_import(rows=rows), "reference"))
         hits = [
             (pending.participant, found[(f"QDi.902{self.suffix}",)], {"score": Decimal("88.50")}),
             (
@@ -495,80 +580,110 @@ class DemoCopy:
         ]
         stored = SanctionsHit.objects.filter(participant__in=[participant for participant, *_ in hits])
         found_hits = set(stored.values_list("participant_id", "entry_id"))
-        for participant, entry, fields in hits:
-            if (participant.pk, entry.pk) not in found_hits:
-                sanctions_hit_create(participant=participant, entry=entry, **fields)
+        rows = [
+            {"participant": participant, "entry": entry, **fields}
+            for participant, entry, fields in hits
+            if (participant.pk, entry.pk) not in found_hits
+        ]
+        if self.number == 1:
+            for row in rows:
+                sanctions_hit_create(**row)
+        elif rows:
+            sanctions_hits_import(rows=rows)
 
     # Initiatives ----------------------------------------------------------------------------------
 
-    def seed_initiative(self, plan):
-        creator = self.users[CREATORS[plan.codename]]
-        observers = [] if plan is BACKCHANNEL else [self.users[OBSERVER]]
-        initiative = Initiative.objects.filter(codename=f"{plan.codename}{self.suffix}").first()
-        if initiative is None:
-            return initiative_create(
-                created_by=creator,
-                observers=observers,
-                codename=f"{plan.codename}{self.suffix}",
-                title=f"{plan.title}{self.label}",
-                conflict=plan.conflict,
-                track=plan.track,
-                phase=plan.phase,
-                level=plan.level,
-                objectives=plan.objectives,
-            )
-        following = list(initiative.observers.all())
-        if not set(observers) <= set(following):
-            initiative_update(initiative=initiative, by=creator, observers=[*following, *observers])
-        return initiative
+    def initiative_fields(self, plan):
+        return {
+            "created_by": self.users[CREATORS[plan.codename]],
+            "observers": [] if plan is BACKCHANNEL else [self.users[OBSERVER]],
+            "codename": f"{plan.codename}{self.suffix}",
+            "title": f"{plan.title}{self.label}",
+            "conflict": plan.conflict,
+            "track": plan.track,
+            "phase": plan.phase,
+            "level": plan.level,
+            "objectives": plan.objectives,
+        }
 
-    def seed_initiative_rows(self, initiatives):
-        """Each initiative's lead, parties and funding: missing rows are added to the stored ones."""
+    def initiative_lists(self, plan):
+        """An initiative's parties and funding, as rows of its lists."""
         start, end = dt.date(self.today.year - 1, 1, 1), dt.date(self.today.year + 1, 12, 31)
-        for plan in PLANS:
-            initiative = initiatives[plan.codename]
-            creator = self.users[CREATORS[plan.codename]]
-            team = [
-                {"id": member.pk, "user": member.user, "role": member.role}
-                for member in initiative.team_memberships.all()
-            ]
-            parties = [
-                {"id": party.pk, "name": party.name, "description": party.description}
-                for party in initiative.parties.all()
-            ]
-            fundings = [
-                {field: getattr(funding, field) for field in ("donor", "amount", "currency", "starts_on", "ends_on")}
-                | {"id": funding.pk}
-                for funding in initiative.fundings.all()
-            ]
-            new_team = []
-            if creator.pk not in {row["user"].pk for row in team}:
-                new_team.append({"id": None, "user": creator, "role": TeamMembership.Role.LEAD})
-            new_parties = [
-                {"id": None, "name": name, "description": PARTY_DESCRIPTIONS.get(name, "")}
+        return {
+            "parties": [
+                {"name": name, "description": PARTY_DESCRIPTIONS.get(name, "")}
                 for name, _culture, _size in plan.parties
-                if name not in {row["name"] for row in parties}
-            ]
-            new_fundings = [
-                {
-                    "id": None,
-                    "donor": donor,
-                    "amount": Decimal(amount),
-                    "currency": currency,
-                    "starts_on": start,
-                    "ends_on": end,
-                }
+            ],
+            "fundings": [
+                {"donor": donor, "amount": Decimal(amount), "currency": currency, "starts_on": start, "ends_on": end}
                 for codename, donor, amount, currency in FUNDING
-                if codename == plan.codename and donor not in {row["donor"] for row in fundings}
-            ]
-            if new_team or new_parties or new_fundings:
-                initiative_update(
-                    initiative=initiative,
-                    by=creator,
-                    team=[*team, *new_team] if new_team else None,
-                    parties=[*parties, *new_parties] if new_parties else None,
-                    fundings=[*fundings, *new_fundings] if new_fundings else None,
-                )
+                if codename == plan.codename
+            ],
+        }
+
+    def seed_initiatives(self):
+        """The three initiatives with their lead, observers, parties and funding.
+
+        Copy 1 creates each as the pages do (``initiative_create``, then its lists: ``initiative_update``);
+        further copies import theirs at once (``initiatives_import``). Stored ones get what they miss.
+        """
+        codenames = {plan.codename: f"{plan.codename}{self.suffix}" for plan in PLANS}
+        stored = Initiative.objects.filter(codename__in=codenames.values()).prefetch_related(
+            "observers", "team_memberships__user", "parties", "fundings"
+        )
+        found = by_key(stored, "codename")
+        missing = [plan for plan in PLANS if (codenames[plan.codename],) not in found]
+        if self.number > 1 and missing:
+            rows = [{**self.initiative_fields(plan), **self.initiative_lists(plan)} for plan in missing]
+            initiatives_import(rows=rows)
+        elif missing:
+            for plan in missing:
+                initiative_create(**self.initiative_fields(plan))
+            stored = stored.all()  # read again, with those just created: their lists come next
+        for initiative in stored:
+            plan = next(plan for plan in PLANS if codenames[plan.codename] == initiative.codename)
+            self.complete_initiative(
+                plan,
+                initiative,
+                observers=list(initiative.observers.all()),
+                team=[
+                    {"id": member.pk, "user": member.user, "role": member.role}
+                    for member in initiative.team_memberships.all()
+                ],
+                parties=[
+                    {"id": party.pk, "name": party.name, "description": party.description}
+                    for party in initiative.parties.all()
+                ],
+                fundings=[
+                    {name: getattr(funding, name) for name in ("donor", "amount", "currency", "starts_on", "ends_on")}
+                    | {"id": funding.pk}
+                    for funding in initiative.fundings.all()
+                ],
+            )
+        found = by_key(Initiative.objects.filter(codename__in=codenames.values()), "codename")
+        return {plan.codename: found[(codenames[plan.codename],)] for plan in PLANS}
+
+    def complete_initiative(self, plan, initiative, *, observers, team, parties, fundings):
+        """Give ``initiative`` the observers, lead, parties and funding it misses, beside those it has (given
+        as the rows of its lists)."""
+        fields, lists = self.initiative_fields(plan), self.initiative_lists(plan)
+        creator = fields["created_by"]
+        new_observers = [user for user in fields["observers"] if user not in observers]
+        new_team = []
+        if creator.pk not in {row["user"].pk for row in team}:
+            new_team.append({"id": None, "user": creator, "role": TeamMembership.Role.LEAD})
+        names, donors = {row["name"] for row in parties}, {row["donor"] for row in fundings}
+        new_parties = [{"id": None, **row} for row in lists["parties"] if row["name"] not in names]
+        new_fundings = [{"id": None, **row} for row in lists["fundings"] if row["donor"] not in donors]
+        if new_observers or new_team or new_parties or new_fundings:
+            initiative_update(
+                initiative=initiative,
+                by=creator,
+                observers=[*observers, *new_observers] if new_observers else None,
+                team=[*team, *new_team] if new_team else None,
+                parties=[*parties, *new_parties] if new_parties else None,
+                fundings=[*fundings, *new_fundings] if new_fundings else None,
+            )
 
     def parties_of(self, initiatives):
         found = by_key(Party.objects.filter(initiative__in=initiatives.values()), "initiative_id", "name")
@@ -598,26 +713,46 @@ class DemoCopy:
         }
 
     def seed_workshops(self, initiatives):
-        """Each initiative's workshops with their agendas. A cancelled one is planned first, then cancelled."""
+        """Each initiative's workshops with their agendas. A cancelled one is planned first, then cancelled.
+
+        Copy 1 creates them one by one, as the workshop page does (``workshop_create``); further copies
+        import each creator's workshops at once (``workshops_import``), as large scales need.
+        """
         stored = Workshop.objects.filter(initiative__in=initiatives.values()).prefetch_related("sessions")
         found = by_key(stored, "initiative_id", "title")
-        workshops = {}
+        workshops, missing = {}, []
         for codename, group in WORKSHOP_PLANS.items():
             initiative, creator = initiatives[codename], self.users[CREATORS[codename]]
             for plan in group:
                 workshop = found.get((initiative.pk, plan.title))
                 if workshop is None:
-                    fields = self.workshop_fields(plan, initiative)
-                    if plan.status == Workshop.Status.CANCELLED:
-                        fields["status"] = Workshop.Status.PLANNED
-                    sessions = session_rows(codename, **{name: fields[name] for name in AGENDA_FROM})
-                    workshop = workshop_create(initiative=initiative, by=creator, sessions=sessions, **fields)
-                    if plan.status == Workshop.Status.CANCELLED:
-                        workshop_update(workshop=workshop, by=creator, status=plan.status)
+                    missing.append((codename, plan))
                 else:
                     self.complete_agenda(codename, workshop, creator)
+                    workshops[(codename, plan.key)] = workshop
+        rows = {}  # creator -> [(codename, plan, row)]
+        for codename, plan in missing:
+            fields = self.workshop_fields(plan, initiatives[codename])
+            if plan.status == Workshop.Status.CANCELLED:
+                fields["status"] = Workshop.Status.PLANNED
+            sessions = session_rows(codename, **{name: fields[name] for name in AGENDA_FROM})
+            rows.setdefault(self.users[CREATORS[codename]], []).append(
+                (codename, plan, {"initiative": initiatives[codename], "sessions": sessions, **fields})
+            )
+        for creator, planned in rows.items():
+            if self.number == 1:
+                created = [workshop_create(by=creator, **row) for *_, row in planned]
+            else:
+                created = workshops_import(by=creator, rows=[row for *_, row in planned])
+            for (codename, plan, _row), workshop in zip(planned, created, strict=True):
+                if plan.status == Workshop.Status.CANCELLED:
+                    workshop_update(workshop=workshop, by=creator, status=plan.status)
                 workshops[(codename, plan.key)] = workshop
-        return workshops
+        return {
+            (codename, plan.key): workshops[(codename, plan.key)]
+            for codename, group in WORKSHOP_PLANS.items()
+            for plan in group
+        }
 
     def complete_agenda(self, codename, workshop, creator):
         sessions = [
@@ -668,14 +803,17 @@ class DemoCopy:
         wanted = []  # (workshop, participant, party, status, index)
         for (codename, key), workshop in workshops.items():
             for person in people[codename]:
-                status = INVITATIONS[(codename, key)](person.index, person.party)
+                if person.circle is None:
+                    status = INVITATIONS[(codename, key)](person.index, person.party)
+                else:
+                    status = circle_invitations(codename, person.circle).get(key)
                 if status is not None and person.vetting != VettingCase.Status.REJECTED:
                     wanted.append((workshop, person.participant, parties[codename][person.party], status, person.index))
         account = self.participant_account
         for (codename, key), party in (((REGIONAL.codename, "vienna"), 1), ((CIVIL_SOCIETY.codename, "amman"), 0)):
             wanted.append((workshops[(codename, key)], account, parties[codename][party], IS.ACCEPTED, 0))
-        stored = Invitation.objects.filter(workshop__in=workshops.values())
-        found = by_key(stored, "workshop_id", "participant_id")
+        stored = Invitation.objects.filter(workshop__in=workshops.values()).order_by()
+        found = by_key(stored.only("workshop_id", "participant_id", "status"), "workshop_id", "participant_id")
         rows = [
             {
                 "workshop": workshop,
@@ -701,33 +839,35 @@ class DemoCopy:
     # Documents and outcomes -----------------------------------------------------------------------
 
     def seed_documents(self, initiatives, workshops):
+        """Each paper, with its text as a PDF for version 1. Copy 1 files each as the pages do
+        (``document_create``, ``document_version_add``); further copies import theirs at once."""
         stored = Document.objects.filter(
             Q(initiative__in=initiatives.values()) | Q(workshop__initiative__in=initiatives.values())
         )
         found = by_key(stored, "initiative_id", "workshop_id", "title")
         versioned = set(DocumentVersion.objects.filter(document__in=stored).values_list("document_id", flat=True))
+        rows = []
         for codename, key, title, kind, level, audience, uploader in DOCUMENTS:
             initiative = None if key else initiatives[codename]
             workshop = workshops[(codename, key)] if key else None
             by = self.users[uploader]
             document = found.get((getattr(initiative, "pk", None), getattr(workshop, "pk", None), title))
+            fields = {"initiative": initiative, "workshop": workshop, "title": title, "kind": kind, "level": level}
+            if document is None and self.number > 1:
+                rows.append({**fields, "audience": audience, "by": by, "file": self.document_file(Document(**fields))})
+                continue
             if document is None:
-                document = document_create(
-                    by=by,
-                    initiative=initiative,
-                    workshop=workshop,
-                    title=title,
-                    kind=kind,
-                    level=level,
-                    audience=audience,
-                )
+                document = document_create(by=by, **fields, audience=audience)
             if document.pk not in versioned:
-                lines = [
-                    line.format(kind=document.get_kind_display(), level=document.get_level_display())
-                    for line in DOCUMENT_TEXT
-                ]
-                file = ContentFile(demo_pdf(document.title, lines), name=f"{slugify(document.title)[:60]}.pdf")
-                document_version_add(document=document, file=file, by=by)
+                document_version_add(document=document, file=self.document_file(document), by=by)
+        if rows:
+            documents_import(rows=rows)
+
+    def document_file(self, document):
+        lines = [
+            line.format(kind=document.get_kind_display(), level=document.get_level_display()) for line in DOCUMENT_TEXT
+        ]
+        return ContentFile(demo_pdf(document.title, lines), name=f"{slugify(document.title)[:60]}.pdf")
 
     def seed_reports(self, workshops):
         found = by_key(OutcomeReport.objects.filter(workshop__in=workshops.values()), "workshop_id")
@@ -776,16 +916,27 @@ class DemoCopy:
 
 
 @transaction.atomic
-def demo_seed(*, scale=1):
-    """Create (or complete) the demo data set with ``scale`` copies of the initiatives."""
+def demo_seed(*, scale=1, participants_per_copy=STORY_PARTICIPANTS):
+    """Create (or complete) the demo data set with ``scale`` copies of the initiatives, each with
+    ``participants_per_copy`` participants: the story's own, and a wider circle (``Person.circle``) for
+    the rest."""
     if scale < 1:
         raise ValueError("scale must be at least 1")
+    if participants_per_copy < STORY_PARTICIPANTS:
+        raise ValueError(f"participants_per_copy must be at least {STORY_PARTICIPANTS}")
     before = row_counts()
     result = SeedResult(scale=scale)
     users = seed_logins(result)
     organisations = DemoCopy(1, users=users, participant_account=None).seed_organisations()
     participant_account = seed_participant_account(users, organisations)
     for number in range(1, scale + 1):
-        DemoCopy(number, users=users, participant_account=participant_account).build()
+        DemoCopy(
+            number,
+            users=users,
+            participant_account=participant_account,
+            circle=participants_per_copy - STORY_PARTICIPANTS,
+        ).build()
+        if number & (number - 1) == 0 or number == scale:  # whenever the copies have doubled, and at the end
+            statistics_refreshed()
     result.created = row_counts() - before
     return result

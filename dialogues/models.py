@@ -30,7 +30,7 @@ from .querysets import (
 
 
 def validate_time_zone(value):
-    if value not in zoneinfo.available_timezones():
+    if value not in all_zones():
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 

@@ -19,7 +19,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.db import clash_refused, record_saved, records_imported
+from core.db import IMPORT_REFUSED, clash_refused, record_saved, records_imported, records_validated, row_refused
 
 from . import selectors
 from .models import (
@@ -326,7 +326,88 @@ def invitation_purge_passport_details(*, now=None):
     )
 
 
-# --- Invitations, reminders and documents, recorded as they stand ----------------------------------
+# --- Imports: many records at once, one insert per kind of record; documents --------------------------
+# Each row is refused as the service that creates one refuses it; the database's own constraints (unique
+# values, checks) are held by the insert (``core.db.records_imported``), which refuses the whole import.
+
+INITIATIVE_ROW_LISTS = {"team": TeamMembership, "parties": Party, "fundings": Funding}
+
+
+@transaction.atomic
+def initiatives_import(*, rows):
+    """Many new initiatives at once, with their teams, parties and funding (``rows``: dicts of the fields
+    ``initiative_create`` takes, ``created_by`` and ``observers`` among them, and ``team``, ``parties`` and
+    ``fundings``: lists of a row's fields, as ``initiative_update`` takes them, without ``"id"``).
+
+    As ``initiative_create``, the creator joins the team as lead, and a level above the creator's clearance
+    is refused; every member may join and is cleared for the level (``TeamMembership.clean``). Returns the
+    initiatives in the order of ``rows``.
+    """
+    initiatives = []
+    listed = {model: ([], []) for model in INITIATIVE_ROW_LISTS.values()}  # model -> (records, row numbers)
+    for number, row in enumerate(rows, start=1):
+        fields = {name: value for name, value in row.items() if name not in ("observers", *INITIATIVE_ROW_LISTS)}
+        initiative = Initiative(**fields)
+        try:
+            _check_clearance(level=initiative.level, by=initiative.created_by)
+        except ValidationError as refusal:
+            raise row_refused(number, refusal) from refusal
+        initiatives.append(initiative)
+        given = {key: list(row.get(key, ())) for key in INITIATIVE_ROW_LISTS}
+        given["team"].insert(0, {"user": initiative.created_by, "role": TeamMembership.Role.LEAD})
+        for key, model in INITIATIVE_ROW_LISTS.items():
+            records, numbers = listed[model]
+            for values in given[key]:
+                records.append(model(initiative=initiative, **values))
+                numbers.append(number)
+    records_validated(initiatives, relations=("created_by",))
+    for records, numbers in listed.values():
+        records_validated(records, relations=("initiative", "user"), numbers=numbers)
+    Observer = Initiative.observers.through
+    with clash_refused(IMPORT_REFUSED):
+        Initiative.objects.bulk_create(initiatives)
+        for model, (records, _numbers) in listed.items():
+            model.objects.bulk_create(records)
+        Observer.objects.bulk_create(
+            Observer(initiative=initiative, user=user)
+            for initiative, row in zip(initiatives, rows, strict=True)
+            for user in row.get("observers", ())
+        )
+    return initiatives
+
+
+@transaction.atomic
+def workshops_import(*, by, rows):
+    """Many new workshops with their agendas at once, in one insert each (``rows``: dicts of the fields
+    ``workshop_create`` takes, with ``initiative``, and ``sessions``: the agenda's rows, all new).
+
+    Each row is refused as ``workshop_create`` refuses it: a level above the clearance of ``by``, or what
+    the models refuse (``Workshop.clean``: it ends after it starts, is not less confidential than its
+    initiative, and is new as planned, inviting, confirmed or held once started; ``AgendaSession.clean``:
+    every session falls within its workshop). The initiatives are read again and locked, as
+    ``workshop_create`` does. Returns the workshops in the order of ``rows``.
+    """
+    initiatives = Initiative.objects.select_for_update().in_bulk({row["initiative"].pk for row in rows})
+    workshops, sessions, numbers = [], [], []
+    for number, row in enumerate(rows, start=1):
+        fields = {name: value for name, value in row.items() if name not in ("initiative", "sessions")}
+        workshop = Workshop(initiative=initiatives[row["initiative"].pk], **fields)
+        try:
+            _check_clearance(level=workshop.level, by=by)
+        except ValidationError as refusal:
+            raise row_refused(number, refusal) from refusal
+        workshops.append(workshop)
+        for session in row.get("sessions", ()):
+            sessions.append(AgendaSession(workshop=workshop, **session))
+            numbers.append(number)
+    records_validated(workshops, relations=("initiative",))
+    records_validated(sessions, relations=("workshop",), numbers=numbers)
+    with clash_refused(IMPORT_REFUSED):
+        Workshop.objects.bulk_create(workshops)
+        AgendaSession.objects.bulk_create(sessions)
+    for workshop in workshops:
+        workshop.stored_status = workshop.status  # as Workshop.save records it: what a change starts from
+    return workshops
 
 
 @transaction.atomic
@@ -344,6 +425,29 @@ def invitation_reminders_record(*, invitations, kind):
     """Record that a reminder of ``kind`` went to the invitee of each of ``invitations``."""
     reminders = [InvitationReminder(invitation=invitation, kind=kind) for invitation in invitations]
     return records_imported(InvitationReminder, reminders, relations=("invitation",))
+
+
+@transaction.atomic
+def documents_import(*, rows):
+    """Many new documents at once, each with its first version (``rows``: dicts of the fields
+    ``document_create`` takes, with ``by``, who files it and uploads its ``file``, as ``document_version_add``
+    takes them). As there, a level above the clearance of ``by`` is refused. Returns the documents in the
+    order of ``rows``."""
+    documents, versions = [], []
+    for number, row in enumerate(rows, start=1):
+        document = Document(**{name: value for name, value in row.items() if name not in ("by", "file")})
+        try:
+            _check_clearance(level=document.level, by=row["by"])
+        except ValidationError as refusal:
+            raise row_refused(number, refusal) from refusal
+        documents.append(document)
+        versions.append(DocumentVersion(document=document, number=1, file=row["file"], uploaded_by=row["by"]))
+    records_validated(documents, relations=("initiative", "workshop"))
+    records_validated(versions, relations=("document", "uploaded_by"))
+    with clash_refused(IMPORT_REFUSED):
+        Document.objects.bulk_create(documents)
+        DocumentVersion.objects.bulk_create(versions)
+    return documents
 
 
 @transaction.atomic

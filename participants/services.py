@@ -8,8 +8,8 @@ to the field before anything is saved.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Greatest
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Greatest, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -71,22 +71,29 @@ def _refuse_invalid(record, errors):
 # --- Participants
 
 
-def participant_refusals(*, pk=None, email="", codename="", risk_level=None):
+def participant_refusals(*, pk=None, email="", codename="", risk_level=None, taken=None):
     """What the rules refuse in these values of a participant (``pk``: the one being changed, if any).
 
     Returns a dict field → ``ValidationError``, empty if nothing is refused. The database holds e-mail
     and codename unique as typed; here they are unique whatever their case. Uniqueness is checked
     against all participants, including those the editor cannot see: the constraint holds for everyone,
     and the messages say no more than that the value is taken. A high-risk person must have a
-    codename, since it is shown instead of their name.
+    codename, since it is shown instead of their name. ``taken``: the e-mail addresses and codenames
+    known to be taken, upper-cased (``{"email": set, "codename": set}``), where an import has asked for
+    all its rows at once; otherwise they are asked here.
     """
     errors = {}
-    others = Participant.objects.exclude(pk=pk)
-    if email and others.filter(email__iexact=email).exists():
+    if taken is None:
+        others = Participant.objects.exclude(pk=pk)
+        email_taken = bool(email) and others.filter(email__iexact=email).exists()
+        codename_taken = bool(codename) and others.filter(codename__iexact=codename).exists()
+    else:
+        email_taken, codename_taken = email.upper() in taken["email"], codename.upper() in taken["codename"]
+    if email and email_taken:
         errors["email"] = ValidationError(
             _("This e-mail address is already registered for another participant."), code="duplicate_email"
         )
-    if codename and others.filter(codename__iexact=codename).exists():
+    if codename and codename_taken:
         errors["codename"] = ValidationError(
             _("This codename is already in use; choose another."), code="duplicate_codename"
         )
@@ -98,11 +105,15 @@ def participant_refusals(*, pk=None, email="", codename="", risk_level=None):
     return errors
 
 
-def _participant_errors(participant, *, by):
+def _participant_errors(participant, *, by, taken=None):
     """The rules' refusals of ``participant`` as ``by`` would store it: ``participant_refusals``, and a
     level above the editor's clearance."""
     errors = participant_refusals(
-        pk=participant.pk, email=participant.email, codename=participant.codename, risk_level=participant.risk_level
+        pk=participant.pk,
+        email=participant.email,
+        codename=participant.codename,
+        risk_level=participant.risk_level,
+        taken=taken,
     )
     if participant.level > by.clearance:
         errors.setdefault(
@@ -174,10 +185,16 @@ def participant_consents_set(*, participant, given, by):
 # --- Organisations
 
 
-def organization_refusals(*, pk=None, name="", country=""):
+def organization_refusals(*, pk=None, name="", country="", taken=None):
     """What the rules refuse in these values of an organisation (``pk``: the one being changed, if any):
-    a dict field → ``ValidationError``. A name is unique within its country whatever its case."""
-    if not name or not Organization.objects.filter(name__iexact=name, country=country).exclude(pk=pk).exists():
+    a dict field → ``ValidationError``. A name is unique within its country whatever its case. ``taken``:
+    the (upper-cased name, country) pairs known to be taken, where an import has asked for all its rows
+    at once; otherwise asked here."""
+    if taken is None:
+        clash = bool(name) and Organization.objects.filter(name__iexact=name, country=country).exclude(pk=pk).exists()
+    else:
+        clash = bool(name) and (name.upper(), str(country)) in taken
+    if not clash:
         return {}
     if country:
         message = _("An organisation called “%(name)s” in %(country)s already exists.") % {
@@ -221,20 +238,76 @@ def organization_update(*, organization, by, **changes):
 # --- Imports (many records at once), vetting and sanctions screening, recorded as they stand
 
 
+def _upper_cased(field):
+    """``field`` upper-cased, as ``iexact`` compares it, in an expression that no index holds: a check of
+    many values at once reads the table once. PostgreSQL would otherwise answer it from the trigram search
+    indexes (of upper-cased names, e-mail addresses and codenames), which find exact values slowly."""
+    return Upper(Concat(field, Value("")))
+
+
+def _values_taken(participants):
+    """The e-mail addresses and codenames of ``participants`` that stored participants hold already, whatever
+    their case, upper-cased (``{"email": set, "codename": set}``): one query for all of them."""
+    emails = {participant.email for participant in participants if participant.email}
+    codenames = {participant.codename for participant in participants if participant.codename}
+    taken = {"email": set(), "codename": set()}
+    stored = (
+        Participant.objects.annotate(email_key=_upper_cased("email"), codename_key=_upper_cased("codename"))
+        .filter(
+            Q(email_key__in=[Upper(Value(email)) for email in emails])
+            | Q(codename_key__in=[Upper(Value(codename)) for codename in codenames])
+        )
+        .order_by()
+        .values_list("email", "codename")
+    )
+    for email, codename in stored:
+        taken["email"].add(email.upper())
+        taken["codename"].add(codename.upper())
+    return taken
+
+
+@transaction.atomic
+def organizations_import(*, by, rows):
+    """Many new organisations at once, in one insert (``rows``: dicts of the fields ``organization_create``
+    takes). Each row is refused as ``organization_create`` refuses it, as if the rows were created one
+    after the other: a name taken in its country, whatever its case, by a stored organisation or an
+    earlier row (asked in one query for all rows). Returns the organisations in the order of ``rows``."""
+    for fields in rows:
+        _refuse_unknown_fields(fields, ORGANIZATION_FIELDS)
+    organizations = [Organization(**fields) for fields in rows]
+    names = {organization.name for organization in organizations if organization.name}
+    stored = (
+        Organization.objects.annotate(name_key=_upper_cased("name"))
+        .filter(name_key__in=[Upper(Value(name)) for name in names])
+        .order_by()
+        .values_list("name", "country")
+    )
+    taken = {(name.upper(), country) for name, country in stored}
+    for organization in organizations:
+        errors = organization_refusals(name=organization.name, country=organization.country, taken=taken)
+        if errors:
+            raise ValidationError(errors)
+        taken.add((organization.name.upper(), str(organization.country)))
+    return records_imported(Organization, organizations)
+
+
 @transaction.atomic
 def participants_import(*, by, rows):
     """Many new participants at once, in one insert (``rows``: dicts of the fields ``participant_create``
-    takes, consents aside). Each row is refused as ``participant_create`` refuses it; the database's
-    own constraints are held by the insert (``core.db.records_imported``). Returns the participants in
-    the order of ``rows``."""
-    participants = []
+    takes, consents aside). Each row is refused as ``participant_create`` refuses it, as if the rows were
+    created one after the other: an e-mail address or codename taken by a stored participant or by an
+    earlier row is refused (asked in one query for all rows). The database's own constraints are held by
+    the insert (``core.db.records_imported``). Returns the participants in the order of ``rows``."""
     for fields in rows:
         _refuse_unknown_fields(fields, PARTICIPANT_FIELDS)
-        participant = Participant(**{**fields, "languages": list(fields.get("languages", ()))})
-        errors = _participant_errors(participant, by=by)
+    participants = [Participant(**{**fields, "languages": list(fields.get("languages", ()))}) for fields in rows]
+    taken = _values_taken(participants)
+    for participant in participants:
+        errors = _participant_errors(participant, by=by, taken=taken)
         if errors:
             raise ValidationError(errors)
-        participants.append(participant)
+        taken["email"].add(participant.email.upper())
+        taken["codename"].add(participant.codename.upper())
     return records_imported(Participant, participants, relations=("organization", "user"))
 
 
@@ -253,6 +326,23 @@ def vetting_cases_import(*, rows):
     it, and conditions are stated: the insert refuses a row without."""
     cases = [VettingCase(**row) for row in rows]
     return records_imported(VettingCase, cases, relations=("participant", "reviewer"))
+
+
+@transaction.atomic
+def sanctions_entries_import(*, rows):
+    """Store many entries of sanctions lists at once, in one insert (``rows``: dicts of the fields
+    ``sanctions_entry_create`` takes); a reference is unique within its list ``source`` (the insert
+    refuses a second). Returns the entries in the order of ``rows``."""
+    return records_imported(SanctionsEntry, [SanctionsEntry(**row) for row in rows])
+
+
+@transaction.atomic
+def sanctions_hits_import(*, rows):
+    """Record many sanctions hits at once, in one insert (``rows``: dicts of the fields ``sanctions_hit_create``
+    takes, ``participant`` and ``entry`` given as stored records); a resolved hit says who resolved it and
+    when. Returns the hits in the order of ``rows``."""
+    hits = [SanctionsHit(**row) for row in rows]
+    return records_imported(SanctionsHit, hits, relations=("participant", "entry", "resolved_by"))
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.apps import apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -51,6 +51,12 @@ def user(email):
     return User.objects.get(email=email)
 
 
+def snapshot_sizes():
+    """How many rows each table the demo writes to holds, but those of the sign-ins every copy shares."""
+    shared = ("account.", "mfa.", "accounts.", "facilitators.Facilitator")
+    return {label: len(rows) for label, rows in snapshot().items() if not label.startswith(shared)}
+
+
 @pytest.fixture
 def demo():
     return seed()
@@ -61,21 +67,27 @@ def demo():
 SERVICES = {
     demo_seed_module: (
         "organization_create",
+        "organizations_import",
         "participant_create",
         "participants_import",
         "vetting_cases_import",
         "consent_records_import",
         "sanctions_entry_create",
+        "sanctions_entries_import",
         "sanctions_hit_create",
+        "sanctions_hits_import",
         "initiative_create",
+        "initiatives_import",
         "initiative_update",
         "workshop_create",
+        "workshops_import",
         "workshop_update",
         "assignment_create",
         "invitations_import",
         "invitation_reminders_record",
         "document_create",
         "document_version_add",
+        "documents_import",
         "outcome_report_create",
         "action_item_create",
         "track_one_briefing_create",
@@ -116,6 +128,24 @@ def test_the_demo_creates_its_records_through_the_services_the_pages_use(service
     assert calls["outcome_report_create"] == OutcomeReport.objects.count()
     assert calls["user_create"] == User.objects.count() - 1  # the first admin: nobody exists yet to create it
     assert calls["facilitator_create"] == 1
+
+
+def test_further_copies_import_what_the_first_creates_one_by_one_and_hold_as_much(demo, service_calls):
+    first = snapshot_sizes()
+    calls, _rows = service_calls
+
+    seed(scale=2)
+
+    second = Counter(snapshot_sizes()) - Counter(first)
+    # The participant account is copy 1's alone; consents follow the people drawn for each copy.
+    first["participants.Participant"] -= 1
+    first["participants.VettingCase"] -= 1
+    same = [label for label in first if label != "participants.ConsentRecord"]
+    assert {label: second[label] for label in same} == {label: first[label] for label in same}
+    one_by_one = ("organization_create", "initiative_create", "workshop_create", "document_create")
+    assert not any(calls[name] for name in one_by_one)
+    imports = ("organizations_import", "initiatives_import", "workshops_import", "documents_import")
+    assert all(calls[name] for name in imports)
 
 
 def test_seeding_again_calls_no_service(demo, service_calls):
@@ -343,3 +373,44 @@ def test_the_printed_credentials_sign_the_lead_in_with_password_and_totp(demo, c
     client.post(reverse("mfa_authenticate"), {"code": code})
 
     assert client.session.get("_auth_user_id") == str(user("lead@parley.test").pk)
+
+
+# Larger copies -------------------------------------------------------------------------------------
+
+
+def test_more_participants_per_copy_join_the_delegations_and_are_invited_twice_each(demo):
+    before = set(Participant.objects.values_list("pk", flat=True))
+    invitations = Invitation.objects.count()
+
+    out = StringIO()
+    call_command("seed_demo", scale=1, participants_per_copy=96, stdout=out)
+
+    circle = Participant.objects.exclude(pk__in=before)
+    assert circle.count() == 96 - demo_seed_module.STORY_PARTICIPANTS
+    assert Invitation.objects.count() == invitations + 2 * circle.count()
+    initiatives = Initiative.objects.filter(workshops__invitations__participant__in=circle).distinct()
+    assert set(initiatives.values_list("codename", flat=True)) == {"MERIDIAN", "TAPESTRY"}
+    for participant in circle:
+        assert participant.invitations.count() == 2
+
+
+def test_the_wider_circle_keeps_the_rules_of_the_story(demo):
+    call_command("seed_demo", scale=1, participants_per_copy=110, stdout=StringIO())
+
+    test_only_vetted_people_are_invited_to_confidential_workshops(demo)
+    test_invitations_cover_every_status_and_match_the_workshops_dates(demo)
+    test_the_backchannel_has_exactly_two_high_risk_participants_with_codenames(demo)
+
+
+def test_seeding_with_more_participants_per_copy_is_idempotent(demo):
+    call_command("seed_demo", scale=1, participants_per_copy=100, stdout=StringIO())
+    grown = snapshot()
+
+    call_command("seed_demo", scale=1, participants_per_copy=100, stdout=StringIO())
+
+    assert snapshot() == grown
+
+
+def test_fewer_participants_per_copy_than_the_story_needs_are_refused():
+    with pytest.raises(CommandError):
+        call_command("seed_demo", participants_per_copy=10, stdout=StringIO())
