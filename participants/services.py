@@ -348,22 +348,14 @@ def sanctions_hits_import(*, rows):
 @transaction.atomic
 def sanctions_entry_create(*, source, reference, name, **fields):
     """Store one entry of a sanctions list (``reference`` is unique within its list ``source``)."""
-    entry = SanctionsEntry(source=source, reference=reference, name=name, **fields)
-    entry.full_clean()
-    with clash_refused():
-        entry.save()
-    return entry
+    return record_saved(SanctionsEntry(source=source, reference=reference, name=name), fields)
 
 
 @transaction.atomic
 def sanctions_hit_create(*, participant, entry, score, **fields):
     """Record that ``participant`` matched ``entry`` with ``score`` (0 to 100); a resolved hit says who
     resolved it and when."""
-    hit = SanctionsHit(participant=participant, entry=entry, score=score, **fields)
-    hit.full_clean()
-    with clash_refused():
-        hit.save()
-    return hit
+    return record_saved(SanctionsHit(participant=participant, entry=entry, score=score), fields)
 
 
 # --- Single records, changes and deletions (the admin's pages)
