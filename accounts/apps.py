@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.core import checks
 
-        from . import receivers  # noqa: F401
+        from . import choices, receivers  # noqa: F401  (type-ahead sources; signal receivers)
         from .admin import check_no_credential_model_in_admin, withdraw_credential_models
 
         # Every app's admin module has been loaded by now (django.contrib.admin comes first in

@@ -13,7 +13,7 @@ urlpatterns = [
     path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("audit/", include("core.urls")),
+    path("", include("core.urls")),  # the access log (audit/), type-ahead options (choices/)
     # Admins' account pages; allauth's own sign-in pages are under accounts/.
     path("user-accounts/", include("accounts.urls")),
     path("participants/", include("participants.urls")),

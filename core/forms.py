@@ -9,6 +9,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .levels import assignable_levels
+from .widgets import TypeAheadChoiceField, faster
 
 # However many rows TOTAL_FORMS claims, a formset builds at most this many beyond its ``max_num``
 # (room for rows removed and added in the same save); Django's own bound is a thousand more.
@@ -16,12 +17,15 @@ ROW_HEADROOM = 10
 
 
 class StyledFormMixin:
-    """Adds Bootstrap classes to widgets, and ``is-invalid`` to fields with errors."""
+    """Adds Bootstrap classes to widgets, and ``is-invalid`` to fields with errors; puts the fast select
+    widgets of ``core.widgets`` in place of Django's; fits type-ahead fields to the form's ``user``."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
+        for name, field in self.fields.items():
+            if isinstance(field, TypeAheadChoiceField):
+                field.fit(self.user, self.data.get(field.widget.search_name(self.add_prefix(name)), ""))
+            field.widget = widget = faster(field.widget)
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
@@ -134,10 +138,15 @@ def limit_level_choices(field, user):
     }
 
 
+def account_label(user):
+    """An account, named by name and e-mail (two people may share a name)."""
+    if not user.full_name:
+        return user.email
+    return _("%(name)s (%(email)s)") % {"name": user.full_name, "email": user.email}
+
+
 class UserChoiceField(forms.ModelChoiceField):
     """An account to choose, named by name and e-mail (two people may share a name)."""
 
     def label_from_instance(self, user):
-        if not user.full_name:
-            return user.email
-        return _("%(name)s (%(email)s)") % {"name": user.full_name, "email": user.email}
+        return account_label(user)

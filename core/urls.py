@@ -5,5 +5,6 @@ from . import views
 app_name = "core"
 
 urlpatterns = [
-    path("", views.access_log, name="access-log"),
+    path("audit/", views.access_log, name="access-log"),
+    path("choices/<slug:source>/", views.choice_options, name="choice-options"),
 ]

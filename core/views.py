@@ -1,20 +1,23 @@
 """The access log page: who read which CONFIDENTIAL or higher record, and who changed which account,
-for admins only."""
+for admins only; and the options of type-ahead selects (``core.choices``)."""
 
 import datetime as dt
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
-from .forms import DateInput, StyledFormMixin, UserChoiceField
+from .choices import source_named
+from .forms import DateInput, StyledFormMixin
 from .models import AccessLog
 from .pagination import paginate
 from .validators import validate_date_in_range
 from .visibility import is_admin
+from .widgets import TypeAheadChoiceField, choice_options_html
 
 # Apps whose records carry a confidentiality level and can appear in the log; and accounts, whose
 # changes by admins are logged.
@@ -27,12 +30,8 @@ class RecordTypeChoiceField(forms.ModelChoiceField):
 
 
 class AccessLogFilterForm(StyledFormMixin, forms.Form):
-    user = UserChoiceField(
-        label=_("User"),
-        required=False,
-        queryset=get_user_model().objects.none(),
-        empty_label=_("Anyone"),
-    )
+    # The accounts the viewer may see (``accounts.choices``): an account is identity.
+    user = TypeAheadChoiceField("accounts", label=_("User"), required=False, queryset=get_user_model().objects.none())
     record_type = RecordTypeChoiceField(
         label=_("Record type"),
         required=False,
@@ -50,9 +49,8 @@ class AccessLogFilterForm(StyledFormMixin, forms.Form):
     )
 
     def __init__(self, *args, viewer, **kwargs):
+        self.user = viewer
         super().__init__(*args, **kwargs)
-        # Never the name of a participant whose identity the viewer may not see (their account is identity).
-        self.fields["user"].queryset = get_user_model().objects.visible_to(viewer).order_by("full_name", "email")
 
     def clean(self):
         cleaned = super().clean()
@@ -92,3 +90,23 @@ def access_log(request):
     page_obj = paginate(request, entries)
     context = {"form": form, "page_obj": page_obj, "entries": page_obj.object_list}
     return render(request, "core/access_log.html", context)
+
+
+@require_safe
+def choice_options(request, source):
+    """The ``<option>`` elements of a type-ahead select (``core.widgets.TypeAheadSelect``): the chosen
+    record, then the first that match the text typed. Only records the user may choose; a source they
+    may not use answers 404, like a page they may not open."""
+    choice_source = source_named(source)
+    if choice_source is None or not choice_source.allowed(request.user):
+        raise Http404
+    field = request.GET.get("field", "")
+    if not field.isidentifier():
+        field = ""
+    search_text = request.GET.get(f"{field}_search", "") if field else ""
+    selected = request.GET.getlist(field)[:1] if field else []
+    blank = request.GET.get("blank", "")
+    html = choice_options_html(choice_source, request.user, search_text, selected, blank)
+    response = HttpResponse(html)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class DialoguesConfig(AppConfig):
     name = "dialogues"
     verbose_name = _("Dialogues")
+
+    def ready(self):
+        from . import choices  # noqa: F401  (registers the app's type-ahead sources)

@@ -26,8 +26,10 @@ from core.forms import (
 from core.levels import Level
 from core.time_zones import TimeZoneField, canonical_zone, country_zones, usual_zone, zone_country
 from core.validators import validate_datetime_in_range
+from core.widgets import TypeAheadChoiceField
 
 from . import selectors
+from .choices import INITIATIVES
 from .models import AgendaSession, Funding, Initiative, Party, TeamMembership, Workshop
 
 CURRENCY = re.compile(r"[A-Z]{3}")
@@ -94,15 +96,12 @@ class WorkshopFilterForm(StyledFormMixin, forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All statuses"))] + Workshop.Status.choices
     )
-    initiative = forms.ModelChoiceField(label=_("Initiative"), required=False, queryset=Initiative.objects.none())
+    initiative = TypeAheadChoiceField(INITIATIVES, label=_("Initiative"), required=False)
     when = forms.ChoiceField(label=_("When"), required=False, choices=WHEN_CHOICES)
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-        self.fields["initiative"].queryset = Initiative.objects.visible_to(self.user).order_by("codename")
-        self.fields["initiative"].label_from_instance = lambda i: f"{i.codename} — {i.title}"
-        self.fields["initiative"].empty_label = _("All initiatives")
 
     def filters(self):
         self.is_valid()

@@ -7,7 +7,9 @@ from django_countries import countries
 
 from core.forms import StyledFormMixin, limit_level_choices
 from core.levels import Level
+from core.widgets import TypeAheadChoiceField
 
+from .choices import ORGANISATIONS
 from .models import ConsentRecord, Organization, Participant, VettingCase
 from .selectors import NOT_VETTED, participant_active_consent_kinds
 from .services import PARTICIPANT_DETAILS, organization_refusals, participant_refusals
@@ -20,6 +22,16 @@ def _blank(label):
 def country_choices():
     """Every country, named in the current language (a callable: evaluated per form, not at import)."""
     return [(code, name) for code, name in countries]
+
+
+class OrganisationChoiceField(TypeAheadChoiceField):
+    """A participant's organisation: one of those the user may see, found by typing."""
+
+    source = ORGANISATIONS
+
+    def __init__(self, **kwargs):
+        kwargs.pop("blank", None)
+        super().__init__(blank_option="none", **kwargs)
 
 
 class FitToUserMixin:
@@ -77,9 +89,9 @@ class ParticipantForm(StyledFormMixin, FitToUserMixin, ParticipantRulesMixin, fo
     class Meta:
         model = Participant
         fields = list(PARTICIPANT_DETAILS)
+        field_classes = {"organization": OrganisationChoiceField}
 
     def fit_to_user(self, user):
-        self.fields["organization"].queryset = Organization.objects.visible_to(user).order_by("name")
         limit_level_choices(self.fields["level"], user)
         if self.instance.pk:
             given = participant_active_consent_kinds(self.instance)
@@ -130,9 +142,7 @@ class ParticipantFilterForm(StyledFormMixin, FitToUserMixin, forms.Form):
     nationality = forms.ChoiceField(
         label=_("Nationality"), required=False, choices=lambda: _blank(_("Any nationality")) + country_choices()
     )
-    organization = forms.ModelChoiceField(
-        label=_("Organisation"), required=False, queryset=Organization.objects.none(), empty_label=_("Any organisation")
-    )
+    organization = TypeAheadChoiceField(ORGANISATIONS, label=_("Organisation"), required=False)
     level = forms.TypedChoiceField(
         label=_("Level"), required=False, coerce=int, empty_value=None, choices=_blank(_("Any level")) + Level.choices
     )
@@ -143,7 +153,7 @@ class ParticipantFilterForm(StyledFormMixin, FitToUserMixin, forms.Form):
     )
 
     def fit_to_user(self, user):
-        self.fields["organization"].queryset = Organization.objects.visible_to(user).order_by("name")
+        pass  # the organisation's choices are fitted with the other type-ahead fields (StyledFormMixin)
 
     def filters(self):
         """The valid filters, as keyword arguments of ``participant_list_for``; invalid ones are ignored."""

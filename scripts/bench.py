@@ -61,6 +61,7 @@ from scripts.bench.measure import (  # noqa: E402
     table_rows,
     wrk_command,
 )
+from scripts.bench.pages import PAGES, PEER_PAGE, ROLES, page_url  # noqa: E402
 
 HOST = "127.0.0.1"
 PYTHON = sys.executable
@@ -90,89 +91,6 @@ PARLEY_ENVIRONMENT = {
     "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",  # the demo data invites its accounts
     "LOG_LEVEL": "WARNING",
 }
-
-ROLES = {
-    "admin": "admin@parley.test",
-    "staff": "staff@parley.test",
-    "lead": "lead@parley.test",
-    "facilitator": "facilitator@parley.test",
-    "participant": "participant@parley.test",
-    "observer": "observer@parley.test",
-}
-
-
-# --- Which record a detail page shows: the visible one with the most attached, so the page does real work.
-
-
-def biggest_initiative(user):
-    from django.db.models import Count
-
-    from dialogues.models import Initiative
-
-    return Initiative.objects.visible_to(user).annotate(n=Count("workshops")).order_by("-n", "pk").first()
-
-
-def biggest_workshop(user):
-    from django.db.models import Count
-
-    from dialogues.models import Workshop
-
-    return Workshop.objects.visible_to(user).annotate(n=Count("invitations")).order_by("-n", "pk").first()
-
-
-def busiest_participant(user):
-    from django.db.models import Count
-
-    from participants.models import Participant
-
-    return Participant.objects.visible_to(user).annotate(n=Count("invitations")).order_by("-n", "pk").first()
-
-
-def biggest_organisation(user):
-    from django.db.models import Count
-
-    from participants.models import Organization
-
-    return Organization.objects.visible_to(user).annotate(n=Count("participants")).order_by("-n", "pk").first()
-
-
-def lead_account(user):
-    from accounts.models import User
-
-    return User.objects.filter(email=ROLES["lead"]).first()
-
-
-def family_name_search(user):
-    """``?q=`` the family name of the first participant whose name the user may see, as a person types it."""
-    from participants.models import Participant
-
-    name = (
-        Participant.objects.visible_to(user)
-        .filter(risk_level__lt=Participant.RiskLevel.HIGH)
-        .order_by("pk")
-        .values_list("full_name", flat=True)
-        .first()
-    )
-    return f"?q={name.split()[-1]}" if name else None
-
-
-# page, URL name, what it shows (None, a picker of the record, or of a query string), for which roles
-PAGES = (
-    ("dashboard", "dashboard:home", None, ("admin", "staff", "lead", "facilitator", "participant", "observer")),
-    ("initiative list", "dialogues:initiative-list", None, ("lead", "observer")),
-    ("initiative detail", "dialogues:initiative-detail", biggest_initiative, ("lead",)),
-    ("workshop list", "dialogues:workshop-list", None, ("lead", "facilitator")),
-    ("workshop detail", "dialogues:workshop-detail", biggest_workshop, ("lead", "facilitator")),
-    ("participant list", "participants:participant-list", None, ("lead", "admin")),
-    ("participant search", "participants:participant-list", family_name_search, ("lead", "admin")),
-    ("participant detail", "participants:participant-detail", busiest_participant, ("lead",)),
-    ("organisation list", "participants:organization-list", None, ("lead",)),
-    ("organisation detail", "participants:organization-detail", biggest_organisation, ("lead",)),
-    ("account list", "accounts:account-list", None, ("admin",)),
-    ("account detail", "accounts:account-detail", lead_account, ("admin",)),
-    ("access log", "core:access-log", None, ("admin",)),
-)
-PEER_PAGE = ("admin participant changelist", "admin:participants_participant_changelist", None, ("admin",))
 
 
 def selected(page, role):
@@ -318,20 +236,6 @@ def load(port, path, cookie=""):
 
 
 # --- In this process: sessions, URLs, query counts
-
-
-def page_url(url_name, pick, user):
-    """The page's path for ``user``, or why there is none."""
-    from django.urls import reverse
-
-    if pick is None:
-        return reverse(url_name), ""
-    picked = pick(user)
-    if picked is None:
-        return None, "nothing visible to pick"
-    if isinstance(picked, str):
-        return reverse(url_name) + picked, ""
-    return reverse(url_name, args=[picked.pk]), ""
 
 
 def measure_in_process(path, cookie_name, cookie_value, repeats=5):

@@ -186,6 +186,11 @@ MATRIX = {
         lambda w, lv: reverse("core:access-log"),
         lambda who, lv: 200 if who == "admin" else 404,
     ),
+    # A type-ahead select's options: those who may see organisations; the other sources in test_choices.py.
+    "core:choice-options": (
+        lambda w, lv: reverse("core:choice-options", args=["organisations"]) + "?field=organization&blank=any",
+        lambda who, lv: 200 if who in ("admin", "staff", "team") else 404,
+    ),
 }
 
 
