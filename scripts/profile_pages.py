@@ -7,7 +7,7 @@ they call). Runs on the database of DATABASE_URL as it is (seed it first: ``seed
 under production's settings with DEBUG off and the cached template loader.
 
 Environment: DATABASE_URL, PARLEY_PROFILE_PAGES (comma-separated words, as PARLEY_BENCH_PAGES),
-PARLEY_PROFILE_REPEAT (20), PARLEY_PROFILE_TOP (25), PARLEY_PROFILE_SORT (tottime or cumulative), PARLEY_PROFILE_SQL
+PARLEY_PROFILE_REPEAT (20), PARLEY_PROFILE_TOP (25; 0: time the pages, no profile), PARLEY_PROFILE_SORT (tottime or cumulative), PARLEY_PROFILE_SQL
 (print the first N characters of each query).
 """
 
@@ -66,17 +66,27 @@ def profile(client, path):
         client.get(path)
     if SHOW_SQL:
         print("\n".join(f"  SQL {number}: {sql[:SHOW_SQL]}" for number, sql in enumerate(queries, start=1)))
+    plain = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        client.get(path)
+        plain.append((time.perf_counter() - started) * 1000)
     times = []
     profiler = cProfile.Profile()
-    for _ in range(REPEAT):
+    for _ in range(REPEAT if TOP else 0):
         started = time.perf_counter()
         profiler.enable()
         client.get(path)
         profiler.disable()
         times.append((time.perf_counter() - started) * 1000)
+    if not TOP:
+        return f"{statistics.median(plain):.1f} ms, {len(queries)} queries"
     report = io.StringIO()
     pstats.Stats(profiler, stream=report).strip_dirs().sort_stats(SORT).print_stats(TOP)
-    return f"{statistics.median(times):.1f} ms (with the profiler), {len(queries)} queries\n{report.getvalue()}"
+    summary = (
+        f"{statistics.median(plain):.1f} ms ({statistics.median(times):.1f} with the profiler), {len(queries)} queries"
+    )
+    return f"{summary}\n{report.getvalue()}"
 
 
 def main():

@@ -119,6 +119,8 @@ if REDIS_URL:
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "parley"),
         }
     }
+    # A signed-in request reads its session from Redis, not from the database (written to both).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {

@@ -4,6 +4,7 @@ import zoneinfo
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from core.levels import Level
@@ -65,10 +66,60 @@ def query_with(context, **changes):
     return query.urlencode()
 
 
-@register.inclusion_tag("includes/level_badge.html")
+# --- Small pieces shown on every row of a list: written in Python, not a template include per row.
+
+
+@register.simple_tag
 def level_badge(level):
+    """A confidentiality level as a coloured badge."""
     try:
         label = Level(level).label
     except ValueError:
         label = _("Unknown")
-    return {"level": level, "label": label}
+    return format_html('<span class="badge level-badge level-{}">{}</span>', level, label)
+
+
+@register.simple_tag
+def workshop_when(workshop):
+    """A workshop's start and end in the venue's time zone, with the zone's name."""
+    return format_html(
+        '<time datetime="{}">{}</time> – <time datetime="{}">{}</time> '
+        '<span class="text-body-secondary small">({})</span>',
+        iso(workshop.starts_at),
+        when(workshop.starts_at, workshop.time_zone),
+        iso(workshop.ends_at),
+        when(workshop.ends_at, workshop.time_zone),
+        workshop.time_zone,
+    )
+
+
+@register.simple_tag
+def initiative_label(workshop):
+    """The initiative of a workshop: a link where the viewer may see it (``initiative_visible``), else its
+    codename alone."""
+    initiative = workshop.initiative
+    if getattr(workshop, "initiative_visible", False):
+        return format_html(
+            '<a href="{}">{}</a> <span class="codename small">{}</span>',
+            initiative.get_absolute_url(),
+            initiative.title,
+            initiative.codename,
+        )
+    return format_html('<span class="codename">{}</span>', initiative.codename)
+
+
+@register.simple_tag
+def participant_name(participant, link=False):
+    """A participant as the viewer may know them: the name, or the codename marked as such when their
+    identity is protected (``identity_visible``); a link to their page with ``link=True``."""
+    if participant.identity_visible:
+        name = format_html("{}", participant.display_name)
+    else:
+        name = format_html(
+            '<span class="codename" title="{}">{}</span>',
+            _("Identity protected: shown by codename"),
+            participant.display_name,
+        )
+    if link:
+        return format_html('<a href="{}">{}</a>', participant.get_absolute_url(), name)
+    return name
