@@ -1,7 +1,8 @@
 """``make bench``: Parley's pages under load, side by side with the ceiling and the peer, at two data sizes.
 
 For each data size (``seed_demo --scale N`` for N in PARLEY_BENCH_SCALES, default 1 and 10, into a
-fresh PostgreSQL database) it serves, with gunicorn and PARLEY_BENCH_WORKERS (2) sync workers each:
+fresh PostgreSQL database; ``NxP`` adds ``--participants-per-copy P``: ``12,500x200`` is about 1,000
+and 100,000 participants) it serves, with gunicorn and PARLEY_BENCH_WORKERS (2) sync workers each:
 
 - the *ceiling*, ``scripts/bench/ceiling.py``: a one-file Django project whose one page runs one query
   on the same database and renders 25 participants with a template (what any Django page can do here);
@@ -56,6 +57,7 @@ from scripts.bench.measure import (  # noqa: E402
     cpu_busy_share,
     cpu_model,
     format_table,
+    parse_scales,
     parse_wrk,
     size_label,
     table_rows,
@@ -66,7 +68,7 @@ from scripts.bench.pages import PAGES, PEER_PAGE, ROLES, page_url  # noqa: E402
 HOST = "127.0.0.1"
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-SCALES = [int(scale) for scale in os.environ.get("PARLEY_BENCH_SCALES", "1,10").split(",") if scale.strip()]
+SCALES = os.environ.get("PARLEY_BENCH_SCALES", "1,10")
 SECONDS = float(os.environ.get("PARLEY_BENCH_SECONDS", "5"))
 CONNECTIONS = int(os.environ.get("PARLEY_BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("PARLEY_BENCH_WORKERS", "2"))
@@ -288,16 +290,19 @@ def plan(size):
 # --- One size, and the whole run
 
 
-def bench_size(scale, size, log_dir):
+def bench_size(scale, per_copy, base_participants, log_dir):
+    """Seed up to this size, measure every page; ``base_participants``: the first size's (None: this is it)."""
     import django.db
 
     started = time.perf_counter()
-    manage("seed_demo", f"--scale={scale}")
+    seed = ["seed_demo", f"--scale={scale}"] + ([f"--participants-per-copy={per_copy}"] if per_copy else [])
+    manage(*seed)
     seeded = time.perf_counter() - started
     vacuum_analyze()
     counts = data_counts()
+    size = size_label(counts["participants"], base_participants or counts["participants"])
     described = ", ".join(f"{count:,} {label}" for label, count in counts.items())
-    print(f"\n{size} = seed_demo --scale {scale} (seeded in {seeded:.0f} s): {described}", flush=True)
+    print(f"\n{size} = {' '.join(seed)} (seeded in {seeded:.0f} s): {described}", flush=True)
     targets, skipped = plan(size)
     django.db.connections.close_all()
     busy = cpu_busy_elsewhere()
@@ -334,7 +339,7 @@ def bench_size(scale, size, log_dir):
             run(kind, page, role, parley_port, path, cookie, queries, milliseconds)
             if number % CEILING_EVERY == 0 or number == len(targets):
                 run(CEILING, "ceiling, again", "anonymous", ceiling_port, "/", queries=1)
-    return measurements + skipped, f"{size}: seed_demo --scale {scale}: {described}"
+    return measurements + skipped, f"{size}: {' '.join(seed)}: {described}", counts["participants"]
 
 
 def git_commit():
@@ -414,11 +419,15 @@ def results_text(about, sizes, table):
 def main():
     if shutil.which("wrk") is None:
         sys.exit("make bench needs wrk, the HTTP load generator: apt-get install wrk (Debian/Ubuntu), brew install wrk")
-    if not SCALES:
-        sys.exit("PARLEY_BENCH_SCALES names no scale, e.g. PARLEY_BENCH_SCALES=1,10")
+    try:
+        scales = parse_scales(SCALES)
+    except ValueError as error:
+        sys.exit(str(error))
+    if not scales:
+        sys.exit("PARLEY_BENCH_SCALES names no scale, e.g. PARLEY_BENCH_SCALES=1,10 or 12,500x200")
     os.environ.update(PARLEY_ENVIRONMENT)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    print(f"Parley benchmark: database {urlparse(DATABASE_URL).path.lstrip('/')} (created afresh), scales {SCALES}")
+    print(f"Parley benchmark: database {urlparse(DATABASE_URL).path.lstrip('/')} (created afresh), scales {scales}")
     database_create_fresh(DATABASE_URL)
     manage("migrate", "--noinput")
     manage("collectstatic", "--noinput")
@@ -427,11 +436,11 @@ def main():
 
     django.setup()
     about = machine()
-    scales = sorted(set(SCALES))
-    measurements, sizes = [], []
+    measurements, sizes, base_participants = [], [], None
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as log_dir:
-        for scale in scales:
-            size_measurements, described = bench_size(scale, size_label(scale, scales[0]), Path(log_dir))
+        for scale, per_copy in scales:
+            size_measurements, described, participants = bench_size(scale, per_copy, base_participants, Path(log_dir))
+            base_participants = base_participants or participants
             measurements += size_measurements
             sizes.append(described)
     table = format_table(table_rows(measurements), COLUMNS)

@@ -1,13 +1,14 @@
 """``make profile``: where Parley's pages spend their time, one page at a time, in this process.
 
-Signs each role in (``scripts/bench/sessions.py``), requests each page of ``scripts/bench.py``'s list a
+Signs each role in (``scripts/bench/sessions.py``), requests each page of ``scripts/bench/pages.py`` a
 few times to warm up, then REPEAT times under cProfile, and prints per page: the milliseconds of one
 request, its SQL queries, and the functions that took the most time (their own time, and with what
 they call). Runs on the database of DATABASE_URL as it is (seed it first: ``seed_demo --scale N``),
 under production's settings with DEBUG off and the cached template loader.
 
 Environment: DATABASE_URL, PARLEY_PROFILE_PAGES (comma-separated words, as PARLEY_BENCH_PAGES),
-PARLEY_PROFILE_REPEAT (20), PARLEY_PROFILE_TOP (25; 0: time the pages, no profile), PARLEY_PROFILE_SORT (tottime or cumulative), PARLEY_PROFILE_SQL
+PARLEY_PROFILE_REPEAT (20), PARLEY_PROFILE_TOP (25; 0: time the pages, no profile),
+PARLEY_PROFILE_SORT (tottime or cumulative), PARLEY_PROFILE_SQL
 (print the first N characters of each query).
 """
 

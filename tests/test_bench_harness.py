@@ -13,6 +13,7 @@ from scripts.bench.measure import (
     cpu_busy_share,
     cpu_model,
     format_table,
+    parse_scales,
     parse_wrk,
     size_label,
     table_rows,
@@ -121,9 +122,13 @@ def test_the_table_is_markdown_with_aligned_columns():
 
 
 def test_sizes_are_named_after_the_first_scale():
-    assert size_label(1, 1) == "1×"
-    assert size_label(10, 1) == "10×"
-    assert size_label(100, 10) == "10×"
+    assert size_label(87, 87) == "1×"
+    assert size_label(861, 87) == "9.9×"
+    assert size_label(100_001, 1_031) == "97×"
+    assert parse_scales("1,10") == [(1, None), (10, None)]
+    assert parse_scales(" 500x200, 12 ,") == [(12, None), (500, 200)]
+    with pytest.raises(ValueError, match="not a scale"):
+        parse_scales("ten")
 
 
 def test_the_machine_is_described_from_proc():

@@ -202,9 +202,25 @@ def format_table(rows, columns=COLUMNS):
     return "\n".join([line(columns), rule + "|", *(line(row) for row in rows)])
 
 
-def size_label(scale, base_scale):
-    """``10×`` for scale 10 over a base of 1; the first scale of the run is the base."""
-    return f"{scale / base_scale:g}×"
+def parse_scales(text):
+    """The data sizes of PARLEY_BENCH_SCALES, smallest first: ``"12,500x200"`` → ``[(12, None), (500, 200)]``,
+    each a ``seed_demo --scale`` and, after an ``x``, its ``--participants-per-copy`` (None: the default)."""
+    sizes = set()
+    for item in text.split(","):
+        item = item.strip().lower()
+        if not item:
+            continue
+        scale, _, per_copy = item.partition("x")
+        if not scale.isdigit() or (per_copy and not per_copy.isdigit()) or int(scale) < 1:
+            raise ValueError(f"PARLEY_BENCH_SCALES: {item!r} is not a scale (N) or a scale and participants (NxP)")
+        sizes.add((int(scale), int(per_copy) if per_copy else None))
+    return sorted(sizes, key=lambda size: (size[0], size[1] or 0))
+
+
+def size_label(participants, base_participants):
+    """``1×`` for the first size of the run, ``97×`` for 97 times its participants (to two digits)."""
+    ratio = participants / base_participants if base_participants else 1
+    return f"{float(f'{ratio:.2g}'):g}×"
 
 
 def cpu_model(cpuinfo):
