@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin, form_values
+from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin, country_column, form_values
 from participants.admin import ParticipantChoiceMixin
 from participants.models import Participant
 
@@ -164,7 +164,16 @@ class AgendaSessionInline(ScopedAdminMixin, admin.TabularInline):
 
 @admin.register(Workshop)
 class WorkshopAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("title", "initiative_shown", "kind", "city", "country", "starts_at", "status", "level")
+    list_display = (
+        "title",
+        "initiative_shown",
+        "kind",
+        "city",
+        country_column("country", _("country")),
+        "starts_at",
+        "status",
+        "level",
+    )
     list_filter = ("status", "kind", "level", "initiative")
     list_select_related = ("initiative",)
     search_fields = ("title", "city")

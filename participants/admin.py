@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin, form_values
+from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin, country_column, form_values
 
 from .forms import OrganizationRulesMixin, ParticipantRulesMixin
 from .models import ConsentRecord, Organization, Participant, SanctionsEntry, SanctionsHit, VettingCase
@@ -57,7 +57,7 @@ class OrganizationAdminForm(OrganizationRulesMixin, forms.ModelForm):
 @admin.register(Organization)
 class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = OrganizationAdminForm
-    list_display = ("name", "kind", "country")
+    list_display = ("name", "kind", country_column("country", _("country")))
     list_filter = ("kind", "country")
     search_fields = ("name",)
 
@@ -103,7 +103,14 @@ class ParticipantAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """
 
     form = ParticipantAdminForm
-    list_display = ("shown_name", "codename", "category", "nationality", "risk_level", "level")
+    list_display = (
+        "shown_name",
+        "codename",
+        "category",
+        country_column("nationality", _("nationality")),
+        "risk_level",
+        "level",
+    )
     list_filter = ("category", "risk_level", "level", "nationality", "personal_capacity")
     search_fields = ("codename",)  # the search itself: get_search_results
     inlines = (ConsentRecordInline, VettingCaseInline)

@@ -339,3 +339,18 @@ def test_ticking_the_box_sends_the_invitation_on_creation(client, admin_user):
     add_user(client, send_invitation="on")
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_change_lists_name_countries_and_sort_by_them(client, admin_user):
+    from participants.models import Participant
+
+    f.ParticipantFactory(nationality="NO", level=Level.INTERNAL)
+    f.ParticipantFactory(nationality="LB", level=Level.INTERNAL)
+    client.force_login(admin_user)
+    html = client.get(admin_url(Participant, "changelist")).content.decode()
+    assert '<td class="field-nationality_name">Norway</td>' in html
+    assert '<td class="field-nationality_name">Lebanon</td>' in html
+    columns = client.get(admin_url(Participant, "changelist")).context["cl"].list_display
+    index = [getattr(column, "__name__", column) for column in columns].index("nationality_name")
+    ordered = client.get(admin_url(Participant, "changelist"), {"o": str(index)})
+    assert [p.nationality.code for p in ordered.context["cl"].result_list] == ["LB", "NO"]
