@@ -106,11 +106,11 @@ class TypeAheadSelect(forms.Select):
             "aria-controls": select_id,
             "autocomplete": "off",
             "maxlength": "100",
-            "hx-get": f"{url}?{query}",
-            "hx-trigger": "input changed delay:300ms, search",
-            "hx-target": f"#{select_id}",
-            "hx-include": f"#{select_id}",
-            "hx-sync": "this:replace",
+            "data-hx-get": f"{url}?{query}",
+            "data-hx-trigger": "input changed delay:300ms, search",
+            "data-hx-target": f"#{select_id}",
+            "data-hx-include": f"#{select_id}",
+            "data-hx-sync": "this:replace",
         }
         options = choice_options_html(self.source, self.user, self.search_text, selected, self.blank)
         return format_html(

@@ -268,3 +268,13 @@ def test_a_list_page_renders_as_much_at_twice_the_data(client, admin_user, monke
     # a node per row of a table, or per organisation, would add dozens.
     assert abs(nodes - small_nodes) <= 5, (small_nodes, nodes)
     assert Organization.objects.count() > 2 * OPTION_LIMIT
+
+
+def test_a_type_ahead_is_valid_markup_whose_references_resolve(client, staff, organisations):
+    from .test_markup import BARE_HTMX, missing_id_references
+
+    client.force_login(staff)
+    html = client.get(reverse("participants:participant-list")).content.decode()
+    assert not BARE_HTMX.search(html)
+    assert 'aria-controls="id_organization"' in html and 'data-hx-target="#id_organization"' in html
+    assert missing_id_references(html) == []
