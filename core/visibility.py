@@ -21,7 +21,7 @@ from functools import reduce
 from operator import and_, or_
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from .levels import Level, RiskLevel, Role
 
@@ -97,6 +97,45 @@ def attended_workshop_ids(user, statuses):
     )
 
 
+# --- The user's own ties, as conditions on the outer row ----------------------------------------------
+
+
+def _reaches(user, path, outer, **conditions):
+    """``Q``: from the user's row, ``path`` reaches the outer row's value at ``outer`` (a correlated EXISTS).
+
+    The rules use these rather than ``outer IN (the user's values)``: under an ``OR``, PostgreSQL always
+    hashes an ``IN`` list, and inside another subquery it counts that hash at every call, so that it
+    would rather hash whole tables than look up the few rows a page shows. An EXISTS lets it choose: a
+    lookup by index for each of a few rows, or the user's values hashed once for many. (It estimates the
+    EXISTS as if asked row by row, so a scan of a large table looks costly: PostgreSQL's JIT compilation,
+    which such estimates set off for hundreds of milliseconds, belongs off for Parley's short queries.)
+    """
+    ties = get_user_model()._default_manager.filter(pk=user.pk, **{path: OuterRef(outer)}, **conditions)
+    return Q(Exists(ties))
+
+
+def team_q(user, initiative_path):
+    """The user is on the team of the initiative whose id is at ``initiative_path``."""
+    return _reaches(user, "team_memberships__initiative_id", initiative_path)
+
+
+def assigned_q(user, workshop_path):
+    """The user is an assigned facilitator of the workshop whose id is at ``workshop_path``."""
+    return _reaches(user, "facilitator__assignments__workshop_id", workshop_path)
+
+
+def assigned_initiative_q(user, initiative_path):
+    """The user is an assigned facilitator of a workshop of the initiative whose id is at ``initiative_path``."""
+    return _reaches(user, "facilitator__assignments__workshop__initiative_id", initiative_path)
+
+
+def attending_q(user, workshop_path, statuses):
+    """The user's participant record is invited, with one of ``statuses``, to the workshop at ``workshop_path``."""
+    return _reaches(
+        user, "participant__invitations__workshop_id", workshop_path, participant__invitations__status__in=statuses
+    )
+
+
 # --- The rule for each kind of record ------------------------------------------------------------------
 
 
@@ -108,22 +147,20 @@ def initiative_rule(user, prefix=""):
     """The rule for a record that belongs to an initiative (``prefix`` leads to the initiative)."""
     if not is_reader(user):
         return NOTHING
-    return visibility_q(
-        user, levels=[f"{prefix}level"], team=Q(**{f"{_pk_path(prefix)}__in": team_initiative_ids(user)})
-    )
+    return visibility_q(user, levels=[f"{prefix}level"], team=team_q(user, _pk_path(prefix)))
 
 
 def workshop_rule(user, prefix="", grants=None):
     """The rule for a record that belongs to a workshop (``prefix`` leads to the workshop)."""
     if not is_reader(user):
         return NOTHING
-    opened = Q(**{f"{_pk_path(prefix)}__in": assigned_workshop_ids(user)})
+    opened = assigned_q(user, _pk_path(prefix))
     if grants is not None:
         opened |= grants
     return visibility_q(
         user,
         levels=[f"{prefix}level", f"{prefix}initiative__level"],
-        team=Q(**{f"{prefix}initiative_id__in": team_initiative_ids(user)}),
+        team=team_q(user, f"{prefix}initiative_id"),
         grants=opened,
     )
 
@@ -137,23 +174,20 @@ def staffed_workshop_rule(user, prefix=""):
     if not is_reader(user) or user.role == Role.PARTICIPANT:
         return NOTHING
     cleared = Q(**{f"{prefix}level__lte": user.clearance, f"{prefix}initiative__level__lte": user.clearance})
-    return cleared & (
-        Q(**{f"{prefix}initiative_id__in": team_initiative_ids(user)})
-        | Q(**{f"{_pk_path(prefix)}__in": assigned_workshop_ids(user)})
-    )
+    return cleared & (team_q(user, f"{prefix}initiative_id") | assigned_q(user, _pk_path(prefix)))
 
 
 def report_rule(user, prefix="", grants=None):
     """An outcome report (and what hangs off it): its own level, its workshop's and initiative's."""
     if not is_reader(user):
         return NOTHING
-    opened = Q(**{f"{prefix}workshop_id__in": assigned_workshop_ids(user)})
+    opened = assigned_q(user, f"{prefix}workshop_id")
     if grants is not None:
         opened |= grants
     return visibility_q(
         user,
         levels=[f"{prefix}level", f"{prefix}workshop__level", f"{prefix}workshop__initiative__level"],
-        team=Q(**{f"{prefix}workshop__initiative_id__in": team_initiative_ids(user)}),
+        team=team_q(user, f"{prefix}workshop__initiative_id"),
         grants=opened,
     )
 
@@ -168,13 +202,18 @@ def _model_at(model, path):
 def _invited_to(user, model, prefix, rule):
     """``Q`` on ``model``: the participant at ``prefix`` is invited to a workshop that ``rule`` opens.
 
-    An ``__in`` subquery, so that a person invited to several workshops is still one row. The workshops
-    are chosen in a subquery of their own: the rule's conditions then all bear on the workshop table,
-    and PostgreSQL picks the few workshops first and their invitations by index.
+    A correlated ``EXISTS``, so that a person invited to several workshops is still one row, and so that
+    PostgreSQL may choose, by the number of participants it asks about: the invitations of each by index
+    (a page of rows, a workshop's invitees), or all invitations to the opened workshops hashed once (a
+    long list). An ``__in`` list gives it the hash only, built over every invitation even for one row.
+    The workshops are chosen in a subquery of their own: the rule's conditions then all bear on the
+    workshop table.
     """
     workshops = _model_at(model, f"{prefix}invitations__workshop")._default_manager.filter(rule(user))
-    invitations = _model_at(model, f"{prefix}invitations")._default_manager.filter(workshop__in=workshops)
-    return Q(**{f"{prefix}pk__in": invitations.values("participant_id")})
+    invitations = _model_at(model, f"{prefix}invitations")._default_manager.filter(
+        workshop__in=workshops, participant=OuterRef(_pk_path(prefix))
+    )
+    return Q(Exists(invitations))
 
 
 def participant_rule(user, model, prefix=""):
@@ -185,9 +224,9 @@ def participant_rule(user, model, prefix=""):
     """
     if not is_reader(user):
         return NOTHING
-    grants = _invited_to(user, model, prefix, workshop_rule)
-    if is_admin(user):
-        grants |= Q(**{f"{prefix}pk__isnull": False})  # admins vet everyone they are cleared for
+    # Admins vet everyone they are cleared for: which workshops a person is invited to opens no more.
+    everyone = Q(**{f"{prefix}pk__isnull": False})
+    grants = everyone if is_admin(user) else _invited_to(user, model, prefix, workshop_rule)
     return visibility_q(user, levels=[f"{prefix}level"], grants=grants) | Q(**{f"{prefix}user": user})
 
 

@@ -8,4 +8,6 @@ from . import selectors
 
 @require_safe
 def dashboard(request):
-    return render(request, "dashboard/dashboard.html", selectors.dashboard_for(request.user))
+    # An observer turns pages of the initiatives they observe (``?page=``); the other roles have one page.
+    paging = {"page": request.GET["page"]} if "page" in request.GET else {}
+    return render(request, "dashboard/dashboard.html", selectors.dashboard_for(request.user, **paging))

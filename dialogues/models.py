@@ -85,6 +85,8 @@ class Initiative(models.Model):
         indexes = [
             models.Index(fields=["level"], name="initiative_level_idx"),
             models.Index(fields=["phase"], name="initiative_phase_idx"),
+            # The lists' order (a page of them read in index order, with ``pk`` to break ties).
+            models.Index(fields=["title", "id"], name="initiative_title_idx"),
         ]
 
     def __str__(self):
@@ -342,7 +344,9 @@ class Workshop(models.Model):
         ]
         indexes = [
             models.Index(fields=["initiative", "starts_at"], name="workshop_initiative_start_idx"),
-            models.Index(fields=["starts_at"], name="workshop_start_idx"),
+            # The lists' order (a page of them read in index order: ``pk`` breaks the ties of workshops that
+            # start at the same time, which are many).
+            models.Index(fields=["starts_at", "id"], name="workshop_start_idx"),
             models.Index(fields=["ends_at"], name="workshop_end_idx"),
             models.Index(fields=["status"], name="workshop_status_idx"),
             models.Index(fields=["level"], name="workshop_level_idx"),

@@ -6,13 +6,13 @@ from django.db.models import Q
 
 from core.levels import Role
 from core.visibility import (
-    assigned_initiative_ids,
-    assigned_workshop_ids,
-    attended_workshop_ids,
+    assigned_initiative_q,
+    assigned_q,
+    attending_q,
     initiative_rule,
     is_reader,
     staffed_workshop_rule,
-    team_initiative_ids,
+    team_q,
     visibility_q,
     workshop_rule,
 )
@@ -81,21 +81,19 @@ class DocumentQuerySet(models.QuerySet):
         if not is_reader(user):
             return self.none()
         Audience = self.model.Audience
-        assigned = assigned_workshop_ids(user)
         for_facilitators = Q(audience__in=[Audience.FACILITATORS, Audience.ATTENDEES])
-        attending = attended_workshop_ids(user, ATTENDING)
         on_initiative = visibility_q(
             user,
             levels=["level", "initiative__level"],
-            team=Q(initiative_id__in=team_initiative_ids(user)),
-            grants=for_facilitators & Q(initiative_id__in=assigned_initiative_ids(user)),
+            team=team_q(user, "initiative_id"),
+            grants=for_facilitators & assigned_initiative_q(user, "initiative_id"),
         )
         on_workshop = visibility_q(
             user,
             levels=["level", "workshop__level", "workshop__initiative__level"],
-            team=Q(workshop__initiative_id__in=team_initiative_ids(user)),
-            grants=(for_facilitators & Q(workshop_id__in=assigned))
-            | (Q(audience=Audience.ATTENDEES) & Q(workshop_id__in=attending)),
+            team=team_q(user, "workshop__initiative_id"),
+            grants=(for_facilitators & assigned_q(user, "workshop_id"))
+            | (Q(audience=Audience.ATTENDEES) & attending_q(user, "workshop_id", ATTENDING)),
         )
         return self.filter((Q(initiative__isnull=False) & on_initiative) | (Q(workshop__isnull=False) & on_workshop))
 

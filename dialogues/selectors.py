@@ -16,8 +16,14 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.figures import breakdown
 from core.levels import Level, Role
-from core.pagination import counted_list
-from core.visibility import assigned_workshop_ids, is_organisation_member, is_reader, team_initiative_ids
+from core.pagination import counted_list, first_rows
+from core.visibility import (
+    assigned_workshop_ids,
+    attended_workshop_ids,
+    is_organisation_member,
+    is_reader,
+    team_initiative_ids,
+)
 from participants.models import Participant
 
 from .models import (
@@ -291,21 +297,23 @@ def document_latest_version(user, document):
 # --- A user's own work (the dashboard shows these) ------------------------------------------------
 
 
-def initiatives_on_team_of(user):
+def initiatives_on_team_of(user, size=10):
+    """The first ``size`` initiatives whose team the user is on, by title, and whether there are more."""
     my_role = TeamMembership.objects.filter(initiative=OuterRef("pk"), user=user).values("role")[:1]
-    initiatives = list(
+    initiatives, more = first_rows(
         Initiative.objects.visible_to(user)
         .filter(pk__in=team_initiative_ids(user))
         .annotate(
             my_role=Subquery(my_role),
             workshop_count=count_of(Workshop.objects.visible_to(user), "initiative"),
         )
-        .order_by("title", "pk")
+        .order_by("title", "pk"),
+        size,
     )
     labels = dict(TeamMembership.Role.choices)
     for initiative in initiatives:
         initiative.my_role_label = labels.get(initiative.my_role, initiative.my_role)
-    return initiatives
+    return initiatives, more
 
 
 def workshops_upcoming_for(user, days=60):
@@ -322,41 +330,72 @@ def workshops_upcoming_for(user, days=60):
     return counted_list(workshops, size=20)
 
 
-def workshops_assigned_to(user, recent_days=90):
-    """The facilitator's workshops: upcoming, and held in the last ``recent_days``."""
+def workshops_assigned_to(user, recent_days=90, size=10):
+    """The facilitator's workshops: the next ``size`` upcoming, and the last ``size`` held in the last
+    ``recent_days``; each group says whether it has more (the workshop list shows them all). One query."""
     now = timezone.now()
     workshops = (
         Workshop.objects.visible_to(user)
-        .filter(pk__in=assigned_workshop_ids(user), ends_at__gte=now - dt.timedelta(days=recent_days))
+        .filter(pk__in=assigned_workshop_ids(user))
         .select_related("initiative")
         .annotate(initiative_visible=initiative_visible_flag(user))
-        .order_by("starts_at", "pk")
     )
-    upcoming, recent = [], []
-    for workshop in workshops:
-        (upcoming if workshop.ends_at >= now else recent).append(workshop)
-    return [
-        {"label": _("Upcoming"), "workshops": upcoming, "empty": _("No upcoming workshop.")},
-        {"label": _("Recently held"), "workshops": recent[::-1], "empty": _("No workshop in the last three months.")},
-    ]
+    upcoming = workshops.filter(ends_at__gte=now).order_by("starts_at", "pk")[: size + 1]
+    recent = workshops.filter(ends_at__lt=now, ends_at__gte=now - dt.timedelta(days=recent_days))
+    recent = recent.order_by("-starts_at", "-pk")[: size + 1]
+    groups = {
+        "upcoming": {"label": _("Upcoming"), "workshops": [], "empty": _("No upcoming workshop.")},
+        "past": {"label": _("Recently held"), "workshops": [], "empty": _("No workshop in the last three months.")},
+    }
+    # UNION ALL keeps no order of its own: each group is sorted again as its query read it.
+    for workshop in sorted(upcoming.union(recent, all=True), key=lambda workshop: (workshop.starts_at, workshop.pk)):
+        groups["upcoming" if workshop.ends_at >= now else "past"]["workshops"].append(workshop)
+    groups["past"]["workshops"].reverse()
+    for when, group in groups.items():
+        group["when"] = when  # the workshop list's filter that shows the whole group
+        group["more"] = len(group["workshops"]) > size
+        del group["workshops"][size:]
+    return list(groups.values())
 
 
-def invitations_of(user):
-    """A participant's own invitations, with the workshop they are for."""
-    return list(
+def invitations_of(user, size=20):
+    """A participant's latest ``size`` invitations, with the workshop they are for, and whether there are more."""
+    return first_rows(
         Invitation.objects.visible_to(user)
         .filter(participant__user=user)
         .select_related("workshop", "party")
-        .order_by("-workshop__starts_at", "-pk")
+        .order_by("-workshop__starts_at", "-pk"),
+        size,
     )
 
 
-def documents_of_attendee(user):
-    return list(documents_for(user).select_related("workshop").order_by("title", "pk"))
+def documents_of_attendee(user, size=20):
+    """Documents of the workshops the participant attends, latest workshop first: the first ``size`` of them,
+    and whether there are more."""
+    documents = (
+        documents_for(user)
+        .filter(workshop__in=attended_workshop_ids(user, ACCEPTED))
+        .select_related("workshop")
+        .order_by("-workshop__starts_at", "title", "pk")
+    )
+    return first_rows(documents, size)
 
 
-def initiative_figures_for_observer(user):
+def observed_initiatives(user):
+    """The initiatives the user observes and is cleared for, by codename, each with its number of workshops
+    within the user's clearance."""
+    within_clearance = Workshop.objects.filter(level__lte=user.clearance)
+    return (
+        Initiative.objects.observed_by(user)
+        .annotate(workshop_count=count_of(within_clearance, "initiative"))
+        .order_by("codename", "pk")
+    )
+
+
+def initiative_figures_for_observer(user, initiatives=None):
     """Numbers only, for the initiatives the user observes and is cleared for: never a name, never a record.
+
+    ``initiatives``: rows of ``observed_initiatives(user)`` (a page of them); all of them by default.
 
     Per initiative, over its workshops within the observer's clearance:
 
@@ -365,15 +404,12 @@ def initiative_figures_for_observer(user):
     - accepted places (invitations accepted or attended: one per person and workshop), by party
       (every party of the initiative, by name) and by gender.
 
-    Each breakdown adds up to its total, and small cells are masked (``core.figures``). Five queries
-    whatever the number of initiatives.
+    Each breakdown adds up to its total, and small cells are masked (``core.figures``). Four queries
+    whatever the number of initiatives, and one more to read them when none are given.
     """
+    if initiatives is None:
+        initiatives = list(observed_initiatives(user))
     within_clearance = Workshop.objects.filter(level__lte=user.clearance)
-    initiatives = list(
-        Initiative.objects.observed_by(user)
-        .annotate(workshop_count=count_of(within_clearance, "initiative"))
-        .order_by("codename", "pk")
-    )
     ids = [initiative.pk for initiative in initiatives]
     sent = (
         Invitation.objects.filter(workshop__in=within_clearance.filter(initiative_id__in=ids))

@@ -1,0 +1,203 @@
+"""What a page reads is bounded by what it shows, never by the tables (issue 13).
+
+The dashboard shows the first rows of each list and counts them only up to a bound; an observer turns
+pages; the visibility rules ask the database questions it can answer for the few rows a page shows.
+Timing tests are flaky: these count rows rendered, rows read and the shape of the rules instead.
+"""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from core.levels import Level, Role
+from core.pagination import counted_list, first_rows, page_of
+from dialogues.models import Document, Initiative, Invitation, TeamMembership
+from participants.models import Participant, VettingCase
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def dashboard(client, user, **query):
+    client.force_login(user)
+    response = client.get(reverse("dashboard:home"), query)
+    assert response.status_code == 200
+    return response
+
+
+# --- The helpers ---------------------------------------------------------------------------------------
+
+
+def test_a_counted_list_stops_counting_past_its_bound():
+    f.InitiativeFactory.create_batch(5)
+    listed = counted_list(Initiative.objects.order_by("pk"), size=2, bound=3)
+    assert (listed["count"], listed["bounded"], listed["count_shown"]) == (4, True, "3+")
+    assert len(listed["items"]) == 2
+
+
+def test_a_counted_list_within_its_bound_is_exact():
+    f.InitiativeFactory.create_batch(3)
+    listed = counted_list(Initiative.objects.order_by("pk"), size=2, bound=3)
+    assert (listed["count"], listed["bounded"], listed["count_shown"]) == (3, False, "3")
+
+
+def test_the_bounded_count_reads_no_more_rows_than_the_bound():
+    f.InitiativeFactory.create_batch(5)
+    with CaptureQueriesContext(connection) as queries:
+        counted_list(Initiative.objects.order_by("pk"), size=2, bound=3)
+    assert "LIMIT 4" in queries[0]["sql"]
+
+
+def test_first_rows_say_whether_there_are_more():
+    f.InitiativeFactory.create_batch(3)
+    initiatives = Initiative.objects.order_by("pk")
+    assert first_rows(initiatives, 2) == (list(initiatives[:2]), True)
+    assert first_rows(initiatives, 3) == (list(initiatives), False)
+
+
+def test_a_page_without_a_count_knows_its_neighbours():
+    f.InitiativeFactory.create_batch(5)
+    initiatives = Initiative.objects.order_by("pk")
+    second = page_of(initiatives, "2", 2)
+    assert second["items"] == list(initiatives[2:4])
+    assert (second["has_previous"], second["has_next"], second["number"]) == (True, True, 2)
+    last = page_of(initiatives, 3, 2)
+    assert last["items"] == list(initiatives[4:]) and not last["has_next"]
+    assert page_of(initiatives, "nonsense", 2)["number"] == 1
+
+
+# --- The dashboard of each role ---------------------------------------------------------------------------
+
+
+def test_the_vetting_queue_says_more_than_a_hundred_rather_than_count_them_all(client, admin_user):
+    organisation = f.OrganizationFactory()
+    for person in f.ParticipantFactory.create_batch(101, organization=organisation):
+        f.VettingCaseFactory(participant=person, status=VettingCase.Status.PENDING)
+    response = dashboard(client, admin_user)
+    queue = response.context["vetting_queue"]
+    assert queue["bounded"] and len(queue["items"]) == 10
+    page = response.content.decode()
+    assert "100+" in page and "More than 100 in all." in page
+
+
+def test_a_lead_on_many_teams_sees_ten_initiatives_and_the_way_to_the_rest(client, make_user):
+    lead = make_user(Role.STAFF, Level.CONFIDENTIAL)
+    for initiative in f.InitiativeFactory.create_batch(12, level=Level.CONFIDENTIAL):
+        f.TeamMembershipFactory(initiative=initiative, user=lead, role=TeamMembership.Role.LEAD)
+    response = dashboard(client, lead)
+    assert len(response.context["my_initiatives"]) == 10
+    assert response.context["more_initiatives"] is True
+    page = response.content.decode()
+    assert page.count('class="codename small"') == 10  # one per initiative row
+    assert reverse("dialogues:initiative-list") in page
+
+
+def test_a_lead_on_few_teams_is_told_of_no_more(client, make_user):
+    lead = make_user(Role.STAFF, Level.CONFIDENTIAL)
+    f.TeamMembershipFactory(initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL), user=lead)
+    response = dashboard(client, lead)
+    assert len(response.context["my_initiatives"]) == 1 and response.context["more_initiatives"] is False
+    assert "You are on more teams" not in response.content.decode()
+
+
+def test_a_busy_facilitator_sees_ten_upcoming_and_ten_recent_workshops(client, facilitator_user):
+    now = timezone.now()
+    initiative = f.InitiativeFactory(level=Level.CONFIDENTIAL)
+    for days in range(1, 13):
+        for start in (now + dt.timedelta(days=days), now - dt.timedelta(days=days + 3)):
+            workshop = f.WorkshopFactory(initiative=initiative, starts_at=start, ends_at=start + dt.timedelta(days=1))
+            f.AssignmentFactory(workshop=workshop, facilitator=facilitator_user.facilitator)
+    upcoming, recent = dashboard(client, facilitator_user).context["assigned_groups"]
+    assert len(upcoming["workshops"]) == 10 and upcoming["more"]
+    assert len(recent["workshops"]) == 10 and recent["more"]
+    assert [w.starts_at for w in upcoming["workshops"]] == sorted(w.starts_at for w in upcoming["workshops"])
+    assert upcoming["workshops"][0].starts_at.date() == (now + dt.timedelta(days=1)).date()
+    assert recent["workshops"][0].starts_at.date() == (now - dt.timedelta(days=4)).date()  # the latest first
+
+
+def test_the_facilitator_groups_link_to_the_whole_lists(client, facilitator_user):
+    initiative = f.InitiativeFactory(level=Level.CONFIDENTIAL)
+    for workshop in f.WorkshopFactory.create_batch(11, initiative=initiative):
+        f.AssignmentFactory(workshop=workshop, facilitator=facilitator_user.facilitator)
+    page = dashboard(client, facilitator_user).content.decode()
+    assert f"{reverse('dialogues:workshop-list')}?when=upcoming" in page
+    assert "?when=past" not in page  # nothing held recently: no link
+
+
+def test_a_participant_sees_their_latest_invitations_and_documents(client, participant_user):
+    me = f.ParticipantFactory(user=participant_user, level=Level.INTERNAL)
+    now = timezone.now()
+    for days in range(22):
+        workshop = f.WorkshopFactory(
+            initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL), starts_at=now + dt.timedelta(days=days + 1)
+        )
+        f.InvitationFactory(workshop=workshop, participant=me, status=Invitation.Status.ACCEPTED)
+        f.DocumentFactory(workshop=workshop, audience=Document.Audience.ATTENDEES, level=Level.CONFIDENTIAL)
+    response = dashboard(client, participant_user)
+    invitations, documents = response.context["my_invitations"], response.context["my_documents"]
+    assert len(invitations) == 20 and response.context["more_invitations"] is True
+    assert len(documents) == 20 and response.context["more_documents"] is True
+    assert invitations[0].workshop.starts_at == max(i.workshop.starts_at for i in invitations)
+    assert documents[0].workshop == invitations[0].workshop
+
+
+def test_a_participant_sees_only_documents_of_workshops_they_attend(client, participant_user):
+    me = f.ParticipantFactory(user=participant_user, level=Level.INTERNAL)
+    attended = f.InvitationFactory(participant=me, status=Invitation.Status.ACCEPTED).workshop
+    declined = f.InvitationFactory(participant=me, status=Invitation.Status.DECLINED).workshop
+    mine = f.DocumentFactory(workshop=attended, audience=Document.Audience.ATTENDEES, level=Level.INTERNAL)
+    f.DocumentFactory(workshop=declined, audience=Document.Audience.ATTENDEES, level=Level.INTERNAL)
+    assert dashboard(client, participant_user).context["my_documents"] == [mine]
+
+
+def test_an_observer_turns_pages_of_the_initiatives_they_observe(client, observer):
+    for initiative in f.InitiativeFactory.create_batch(12, level=Level.CONFIDENTIAL):
+        initiative.observers.add(observer)
+    first = dashboard(client, observer)
+    assert len(first.context["observed"]) == 10 and first.context["observed_page"]["has_next"]
+    assert "?page=2" in first.content.decode()
+    second = dashboard(client, observer, page=2)
+    assert len(second.context["observed"]) == 2 and not second.context["observed_page"]["has_next"]
+    shown = [row["initiative"].codename for row in first.context["observed"] + second.context["observed"]]
+    assert sorted(shown) == sorted(Initiative.objects.values_list("codename", flat=True))
+
+
+def test_an_observer_page_reads_the_same_queries_as_one_page(client, observer, django_assert_num_queries):
+    for initiative in f.InitiativeFactory.create_batch(12, level=Level.CONFIDENTIAL):
+        initiative.observers.add(observer)
+    client.force_login(observer)
+    client.get(reverse("dashboard:home"))
+    with django_assert_num_queries(6):
+        client.get(reverse("dashboard:home"), {"page": 2})
+
+
+# --- The shape of the rules -------------------------------------------------------------------------------
+
+
+def test_an_admin_sees_participants_without_asking_which_workshops_they_are_invited_to(admin_user):
+    # Admins see everyone they are cleared for: reading every invitation to find that out made the
+    # admin's dashboard take seconds at 100,000 participants.
+    sql = str(Participant.objects.visible_to(admin_user).query)
+    assert "dialogues_invitation" not in sql
+
+
+def test_the_invitation_grant_is_asked_of_each_participant_not_of_all_invitations(cleared_staff):
+    # A correlated EXISTS: PostgreSQL may then look up the invitations of the few participants a page
+    # shows by index, where an IN list made it hash every invitation to every workshop the user sees.
+    sql = str(Participant.objects.visible_to(cleared_staff).query)
+    assert 'EXISTS(SELECT 1 AS "a" FROM "dialogues_invitation"' in sql
+    assert '"participants_participant"."id" IN (SELECT' not in sql
+
+
+def test_postgresql_compiles_no_query_just_in_time(db):
+    """JIT starts on a query's estimated cost and spends far longer compiling than Parley's queries run."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
