@@ -66,7 +66,11 @@ class ChoiceSource:
 
     def chosen(self, user, values):
         """The records of ``values`` (pks as submitted) that the user may choose; anything else is left out."""
-        pks = [value for value in (str(value).strip() for value in values) if value.isdigit() and len(value) < 19]
+        pks = [
+            value
+            for value in (str(value).strip() for value in values)
+            if value.isascii() and value.isdigit() and len(value) < 19  # "²" and "١٢" are digits to str.isdigit
+        ]
         if not pks:
             return []
         records = self.records(user)

@@ -153,6 +153,8 @@ def test_the_options_endpoint_keeps_the_chosen_one_selected(client, staff, organ
         {"field": "organization", "organization": "abc"},
         {"field": "organization", "organization": "99999999999999999999999"},
         {"field": "organization", "organization": "-1"},
+        {"field": "organization", "organization": "²"},
+        {"field": "organization", "organization": "١٢"},
         {"field": "organization", "organization_search": "x" * 10_000},
         {"field": "organization", "organization_search": "%_\\"},
         {"blank": "<b>"},
@@ -278,3 +280,13 @@ def test_a_type_ahead_is_valid_markup_whose_references_resolve(client, staff, or
     assert not BARE_HTMX.search(html)
     assert 'aria-controls="id_organization"' in html and 'data-hx-target="#id_organization"' in html
     assert missing_id_references(html) == []
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "9" * 30, "1e3", " 7 "])
+def test_a_filter_page_shows_a_tampered_choice_calmly(client, staff, value):
+    client.force_login(staff)
+    for url, name in (
+        (reverse("dialogues:workshop-list"), "initiative"),
+        (reverse("participants:participant-list"), "organization"),
+    ):
+        assert client.get(url, {name: value}).status_code == 200
