@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +63,9 @@ class Organization(models.Model):
         indexes = [
             models.Index(fields=["kind"], name="organization_kind_idx"),
             models.Index(fields=["country"], name="organization_country_idx"),
+            # The list's order (a page of it read in index order) and ``name__iexact`` checks.
+            models.Index(Lower("name"), F("id"), name="organization_name_lower_idx"),
+            models.Index(Upper("name"), name="organization_name_upper_idx"),
         ]
 
     def __str__(self):
@@ -159,6 +163,17 @@ class Participant(models.Model):
             models.Index(fields=["category"], name="participant_category_idx"),
             models.Index(fields=["nationality"], name="participant_nationality_idx"),
             models.Index(fields=["full_name"], name="participant_name_idx"),
+            # The list's order, by the name or codename shown (a page of it read in index order).
+            models.Index(Lower("full_name"), F("id"), name="participant_name_lower_idx"),
+            models.Index(
+                Lower("codename"),
+                F("id"),
+                name="participant_codename_lower_idx",
+                condition=Q(risk_level__gte=RiskLevel.HIGH),
+            ),
+            # ``iexact`` checks of e-mail addresses and codenames (one value, or many at once in imports).
+            models.Index(Upper("email"), name="participant_email_upper_idx"),
+            models.Index(Upper("codename"), name="participant_codename_upper_idx"),
         ]
 
     def __str__(self):

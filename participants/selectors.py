@@ -1,9 +1,13 @@
 """Reads of the participants app. Every one starts from a model's ``visible_to(user)``."""
 
 import datetime as dt
+import re
 
-from django.db.models import BooleanField, Case, Count, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Lower
+from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import BooleanField, Case, Count, F, FloatField, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest, Lower, NullIf, Upper
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,17 +49,125 @@ def organization_can_see(user):
     return sees_organisations(user)
 
 
+def _on_postgresql():
+    """Whether the database is PostgreSQL: there search ranks and forgives misspellings (pg_trgm, full-text
+    search) and a page of the list is read by index. The SQLite demo finds what contains the text, in
+    the list's order, and sorts its few rows."""
+    return connection.vendor == "postgresql"
+
+
+class _AnyOf(Func):
+    """``column = ANY(ARRAY(subquery))``: the subquery runs once, and its values are an index condition on
+    ``column`` (``column IN (subquery)`` under an ``OR`` is a filter that no index of the table serves)."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, subquery = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        subquery_sql, subquery_params = compiler.compile(subquery)  # "(SELECT …)"
+        return f"{column_sql} = ANY(ARRAY{subquery_sql})", (*column_params, *subquery_params)
+
+
+def _words(text):
+    """The words of the search text (runs of letters and digits), at most eight."""
+    return re.findall(r"[^\W_]+", text)[:8]
+
+
 def participant_search_q(user, text):
     """Search that never matches a name, e-mail or affiliation the user may not see.
 
     The codename is searched always; full name, e-mail and organisation name only where
-    ``identity_q(user)`` holds.
+    ``identity_q(user)`` holds. On PostgreSQL a misspelt name or codename is found too (pg_trgm word
+    similarity), and the words of a name in any order, each as the beginning of a word (full-text search).
     """
-    # The organisation through a subquery rather than a join, so that every arm of the OR is a
-    # condition on the participant table that its indexes can serve.
-    organisations = Organization.objects.filter(name__icontains=text).values("pk")
-    identity_text = Q(full_name__icontains=text) | Q(email__icontains=text) | Q(organization__in=organisations)
-    return Q(codename__icontains=text) | (Participant.objects.identity_q(user) & identity_text)
+    identity = Participant.objects.identity_q(user)
+    organisations = Organization.objects.filter(name__icontains=text).order_by().values("pk")
+    codename = Q(codename__icontains=text)
+    identity_text = Q(full_name__icontains=text) | Q(email__icontains=text)
+    if not _on_postgresql():
+        return codename | (identity & (identity_text | Q(organization__in=organisations)))
+    # Loosely: misspelt (trigram word similarity), and a name's words in any order (full-text search).
+    loose_codename = Q(TrigramWordSimilar(Upper("codename"), Value(text)))
+    loose_name = Q(TrigramWordSimilar(Upper("full_name"), Value(text)))
+    words = _words(text)
+    if words:
+        # ``'ziad':* & 'had':*``: the words are letters and digits only, nothing in them is query syntax.
+        prefixes = SearchQuery(" & ".join(f"'{word}':*" for word in words), config="simple", search_type="raw")
+        loose_name |= Q(SearchVectorExact(SearchVector("full_name", config="simple"), prefixes))
+    # Every participant whose text matches, masked or not: each arm a condition that an index of the
+    # participant table serves (the trigram, full-text and organisation indexes; the matching
+    # organisations as an array, an index condition), so that PostgreSQL reads the matching rows only.
+    found = codename | loose_codename | identity_text | Q(_AnyOf(F("organization_id"), organisations)) | loose_name
+    # Then the rule drops those that matched only on what the user may not see. Cheapest arms first:
+    # PostgreSQL tries them in this order on each row found (the organisations then as a hashed list).
+    identity_text |= Q(organization__in=organisations) | loose_name
+    return found & (codename | loose_codename | (identity & identity_text))
+
+
+def _tier(field, text, words):
+    """How ``field`` holds the text: 3 as the whole of it, 2 at its beginning, 1.5 each word of the text at the
+    beginning of one of its words (in any order), 1 anywhere; 0 not at all. A field that does not hold the
+    text costs one comparison (two or more words: a regular expression for each)."""
+    # ``\m``: the beginning of a word in PostgreSQL's regular expressions; the words are letters and digits.
+    every_word = Q(*(Q(**{f"{field}__iregex": rf"\m{word}"}) for word in words))
+    how = [
+        When(**{f"{field}__iexact": text}, then=Value(3.0)),
+        When(**{f"{field}__istartswith": text}, then=Value(2.0)),
+    ]
+    if words:
+        how.append(When(every_word, then=Value(1.5)))
+    tiers = [When(**{f"{field}__icontains": text}, then=Case(*how, default=Value(1.0)))]
+    if len(words) > 1:
+        tiers.append(When(every_word, then=Value(1.5)))
+    return Case(*tiers, default=Value(0.0), output_field=FloatField())
+
+
+def _rank_of(text, words, fields, misspelt_fields):
+    """The best tier of ``fields``; for a participant whose fields do not hold the text (found misspelt),
+    the trigram word similarity of the text and the closest of ``misspelt_fields``, below 1. Only the
+    rows found misspelt compute a similarity: a search that finds thousands stays cheap to order."""
+    tiers = [_tier(field, text, words) for field in fields]
+    best = Greatest(*tiers) if len(tiers) > 1 else tiers[0]
+    similarities = [TrigramWordSimilarity(text, field) for field in misspelt_fields]
+    similarity = Greatest(*similarities) if len(similarities) > 1 else similarities[0]
+    # NULLIF and COALESCE: the tiers are computed once, the similarity only when they are all 0.
+    return Coalesce(NullIf(best, Value(0.0)), similarity, output_field=FloatField())
+
+
+def _search_rank(text):
+    """The rank of a participant of ``participants_for`` for the search text (PostgreSQL), best highest: the
+    text as a whole field, at its beginning, as the beginning of words, anywhere, misspelt (by similarity).
+    From the codename, and from name, e-mail and organisation only where the identity is visible to the
+    viewer: a masked participant's rank comes from the codename alone, so that the order of results tells
+    nothing of the name behind it."""
+    words = _words(text)
+    identity_fields = ["codename", "full_name", "email", "organization__name"]
+    return Case(
+        When(identity_visible_to_viewer=True, then=_rank_of(text, words, identity_fields, ["codename", "full_name"])),
+        default=_rank_of(text, words, ["codename"], ["codename"]),
+        output_field=FloatField(),
+    )
+
+
+def _sees_every_identity(user):
+    """Whether ``identity_q(user)`` holds for every participant (an admin cleared for identities)."""
+    return Participant.objects.identity_q(user) == Q(pk__isnull=False)
+
+
+def _participants_for(user, every_identity):
+    if every_identity:
+        shown_name = F("full_name")  # whose order an index holds
+    else:
+        shown_name = Case(When(identity_visible_to_viewer=True, then=F("full_name")), default=F("codename"))
+    return (
+        Participant.objects.visible_to(user)
+        .with_identity_for(user)
+        .with_vetting_status()
+        .select_related("organization")
+        .annotate(shown_name=shown_name)
+        .order_by(Lower("shown_name"), "pk")
+    )
 
 
 def participants_for(user):
@@ -64,19 +176,46 @@ def participants_for(user):
     Ordered by what the viewer is shown (name where visible, otherwise codename): ordering by the
     real name would let the position of a masked row hint at the hidden name.
     """
-    return (
-        Participant.objects.visible_to(user)
-        .with_identity_for(user)
-        .with_vetting_status()
-        .select_related("organization")
-        .annotate(
-            shown_name=Case(
-                When(identity_visible_to_viewer=True, then=F("full_name")),
-                default=F("codename"),
-            )
-        )
-        .order_by(Lower("shown_name"), "pk")
-    )
+    return _participants_for(user, _sees_every_identity(user))
+
+
+class ParticipantPages:
+    """The participants of a list (``participants_for``, filtered) in the order of the names shown, a page
+    of which PostgreSQL reads by index, whatever the number of participants.
+
+    No index holds that mixed order (the name where the viewer sees it, the codename where not), so that
+    a page would sort every row. But its first ``n`` rows are among the first ``n`` named participants in
+    name order and the first ``n`` masked ones in codename order, which two indexes give; a page is taken
+    from those. Masked are only ever high-risk people (``core.visibility.identity_rule`` opens every
+    lower risk level), whose index is small. ``Paginator`` asks ``count()`` and a slice; iterating gives
+    every row.
+    """
+
+    ordered = True  # for Paginator: the order is the one described above
+
+    def __init__(self, participants):
+        self.participants = participants
+
+    def count(self):
+        return self.participants.count()
+
+    def __iter__(self):
+        return iter(self.participants)
+
+    def named(self):
+        """The participants whose name the viewer sees, in name order (``participant_name_lower_idx``)."""
+        return self.participants.filter(identity_visible_to_viewer=True).order_by(Lower("full_name"), "pk")
+
+    def masked(self):
+        """The others, in codename order (``participant_codename_lower_idx``, of high-risk people)."""
+        masked = self.participants.filter(risk_level__gte=Participant.RiskLevel.HIGH, identity_visible_to_viewer=False)
+        return masked.order_by(Lower("codename"), "pk")
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.stop is None:
+            return self.participants[index]
+        firsts = self.named().values("pk")[: index.stop].union(self.masked().values("pk")[: index.stop], all=True)
+        return self.participants.filter(pk__in=firsts)[index]
 
 
 def participant_list_for(
@@ -90,9 +229,11 @@ def participant_list_for(
     level=None,
     vetting_status="",
 ):
-    participants = participants_for(user)
-    if search:
-        participants = participants.filter(participant_search_q(user, search))
+    """The participant list: ``participants_for(user)`` filtered; with ``search``, best matches first on
+    PostgreSQL (``_search_rank``), otherwise in the order of the names shown, read a page at a
+    time by index (``ParticipantPages``)."""
+    every_identity = _sees_every_identity(user)
+    participants = _participants_for(user, every_identity)
     if category:
         participants = participants.filter(category=category)
     if risk_level is not None:
@@ -108,6 +249,13 @@ def participant_list_for(
         participants = participants.filter(vetting_status__isnull=True)
     elif vetting_status:
         participants = participants.filter(vetting_status=vetting_status)
+    if not search:
+        # In name order an index gives a page at once; a mix of names and codenames needs the two of them.
+        return ParticipantPages(participants) if _on_postgresql() and not every_identity else participants
+    participants = participants.filter(participant_search_q(user, search))
+    if _on_postgresql():
+        rank = _search_rank(search)
+        participants = participants.annotate(search_rank=rank).order_by("-search_rank", Lower("shown_name"), "pk")
     return participants
 
 
@@ -231,15 +379,18 @@ def participants_awaiting_vetting(user):
 def vetting_approvals_expiring(user, days=30):
     """Participants whose approval runs out within ``days``, soonest first."""
     now = timezone.now()
+    expiring = {
+        "status__in": VettingCase.APPROVED_STATUSES,
+        "expires_at__gt": now,
+        "expires_at__lte": now + dt.timedelta(days=days),
+    }
     people = (
         Participant.objects.visible_to(user)
         .with_identity_for(user)
         .with_vetting_status()
-        .filter(
-            vetting_status__in=VettingCase.APPROVED_STATUSES,
-            vetting_expires_at__gt=now,
-            vetting_expires_at__lte=now + dt.timedelta(days=days),
-        )
+        # Those with such a case (found by the index on status and expiry) whose latest case it is.
+        .filter(pk__in=VettingCase.objects.filter(**expiring).values("participant_id"))
+        .filter(**{f"vetting_{lookup}": value for lookup, value in expiring.items()})
     )
     return counted_list(people.order_by("vetting_expires_at", "pk"))
 
