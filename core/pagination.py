@@ -1,12 +1,81 @@
+import math
+
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 
-def paginate(request, queryset, per_page=None):
-    """One page of ``queryset`` for ``?page=``; a page out of range gives the last page, not an error."""
-    paginator = Paginator(queryset, per_page or settings.PARLEY_PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
+def bounded_count(rows, bound):
+    """How many ``rows`` there are, counting no further than ``bound + 1``: a queryset, or a list of rows
+    with ``count_up_to(limit)`` (``participants.selectors.ParticipantPages``)."""
+    if isinstance(rows, QuerySet):
+        return rows.order_by()[: bound + 1].count()
+    return rows.count_up_to(bound + 1)
+
+
+MAX_PAGE = 100_000
+
+
+class Page:
+    """A page of a list and how many rows there are, counted no further than ``bound``.
+
+    Counting every row of a growing table is the one cost of a list page that would grow with it; past
+    ``bound`` the page says "more than 1,000" (``more``) and goes on page by page (``has_next``, from one
+    row more read than shown) without a last page number. ``paginator`` is the page itself, so that
+    templates read ``page_obj.paginator.count`` as of Django's ``Page``.
+    """
+
+    def __init__(self, rows, number, per_page, bound):
+        counted = bounded_count(rows, bound)
+        self.more = counted > bound
+        self.count = min(counted, bound)
+        self.num_pages = None if self.more else max(1, math.ceil(self.count / per_page))
+        try:
+            number = max(int(number), 1)
+        except (TypeError, ValueError):
+            number = 1
+        # Out of range: the last page, not an error (past the bound, where the last is unknown, a page
+        # beyond the end is empty, and a number no list reaches is cut).
+        number = min(number, self.num_pages or MAX_PAGE)
+        start = (number - 1) * per_page
+        shown = list(rows[start : start + per_page + 1]) if counted else []
+        self.object_list = shown[:per_page]
+        self.number = number
+        self.has_next_page = len(shown) > per_page
+        self.start_index = start + 1 if self.object_list else 0
+        self.paginator = self
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_next(self):
+        return self.has_next_page
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_other_pages(self):
+        return self.has_previous() or self.has_next()
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+
+def paginate(request, rows, per_page=None, bound=None):
+    """One page of ``rows`` for ``?page=`` (a page out of range gives the last page, not an error), its
+    rows counted up to ``PARLEY_COUNT_BOUND`` (``Page``)."""
+    return Page(
+        rows,
+        request.GET.get("page"),
+        per_page or settings.PARLEY_PAGE_SIZE,
+        bound or settings.PARLEY_COUNT_BOUND,
+    )
 
 
 def counted_list(queryset, size=10, bound=100):

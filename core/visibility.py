@@ -199,8 +199,10 @@ def _model_at(model, path):
     return model
 
 
-def _invited_to(user, model, prefix, rule):
+def _invited_to(user, model, prefix, rule, **participants):
     """``Q`` on ``model``: the participant at ``prefix`` is invited to a workshop that ``rule`` opens.
+    ``participants``: conditions on the invited participant outside which the caller's rule is open or
+    shut anyway, so that the invitations read (or hashed) are only those that can change the answer.
 
     A correlated ``EXISTS``, so that a person invited to several workshops is still one row, and so that
     PostgreSQL may choose, by the number of participants it asks about: the invitations of each by index
@@ -211,7 +213,9 @@ def _invited_to(user, model, prefix, rule):
     """
     workshops = _model_at(model, f"{prefix}invitations__workshop")._default_manager.filter(rule(user))
     invitations = _model_at(model, f"{prefix}invitations")._default_manager.filter(
-        workshop__in=workshops, participant=OuterRef(_pk_path(prefix))
+        workshop__in=workshops,
+        participant=OuterRef(_pk_path(prefix)),
+        **{f"participant__{lookup}": value for lookup, value in participants.items()},
     )
     return Q(Exists(invitations))
 
@@ -226,7 +230,12 @@ def participant_rule(user, model, prefix=""):
         return NOTHING
     # Admins vet everyone they are cleared for: which workshops a person is invited to opens no more.
     everyone = Q(**{f"{prefix}pk__isnull": False})
-    grants = everyone if is_admin(user) else _invited_to(user, model, prefix, workshop_rule)
+    if is_admin(user):
+        grants = everyone
+    elif is_organisation_member(user):  # staff see INTERNAL and below whatever the invitations
+        grants = _invited_to(user, model, prefix, workshop_rule, level__gt=Level.INTERNAL)
+    else:
+        grants = _invited_to(user, model, prefix, workshop_rule)
     return visibility_q(user, levels=[f"{prefix}level"], grants=grants) | Q(**{f"{prefix}user": user})
 
 
@@ -243,5 +252,6 @@ def identity_rule(user, model, prefix=""):
     if user.clearance >= Level.CONFIDENTIAL:
         if is_admin(user):
             return Q(**{f"{prefix}pk__isnull": False})
-        opened |= _invited_to(user, model, prefix, staffed_workshop_rule)
+        # Lower risk levels are open already: only the invitations of high-risk people can open more.
+        opened |= _invited_to(user, model, prefix, staffed_workshop_rule, risk_level__gte=RiskLevel.HIGH)
     return opened

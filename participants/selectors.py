@@ -199,6 +199,10 @@ class ParticipantPages:
     def count(self):
         return self.participants.count()
 
+    def count_up_to(self, limit):
+        """How many participants, counted no further than ``limit`` (``core.pagination.bounded_count``)."""
+        return self.participants.order_by()[:limit].count()
+
     def __iter__(self):
         return iter(self.participants)
 

@@ -51,12 +51,14 @@ def participant_detail(request, pk):
         "participant": participant,
         "languages": language_names(participant.languages),
         "consents": selectors.participant_consents(participant),
-        "invitations": selectors.participant_invitations_for(user, participant),
+        # A page of them, latest first: someone invited to every workshop of years is one page's work.
+        "page_obj": paginate(request, selectors.participant_invitations_for(user, participant)),
         "vetting_cases": selectors.participant_vetting_cases_for(user, participant),
         # Vetting is for the organisation: staff see the status alone, admins the cases too.
         "show_vetting_status": is_organisation_member(user),
         "can_edit": selectors.participant_can_edit(user, participant),
     }
+    context["invitations"] = context["page_obj"].object_list
     return render(request, "participants/participant_detail.html", context)
 
 

@@ -201,3 +201,37 @@ def test_postgresql_compiles_no_query_just_in_time(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+
+
+# --- List pages count up to a bound, then page on without a last page ------------------------------
+
+
+@pytest.mark.django_db
+def test_a_list_counts_up_to_the_bound_then_pages_on(client, staff, settings, django_assert_num_queries):
+    settings.PARLEY_PAGE_SIZE, settings.PARLEY_COUNT_BOUND = 5, 12
+    for number in range(20):
+        f.OrganizationFactory(name=f"Forum {number:02d}")
+    client.force_login(staff)
+    url = reverse("participants:organization-list")
+    first = client.get(url)
+    assert "More than 12 organisations" in first.content.decode()
+    assert first.context["page_obj"].paginator.num_pages is None
+    assert "Page 1</span>" in first.content.decode()
+    last = client.get(url, {"page": 4})  # rows 16-20: past the bound, still reached page by page
+    assert [o.name for o in last.context["page_obj"].object_list] == [f"Forum {n}" for n in range(15, 20)]
+    assert not last.context["page_obj"].has_next() and last.context["page_obj"].has_previous()
+    beyond = client.get(url, {"page": "9" * 40})
+    assert beyond.status_code == 200 and list(beyond.context["page_obj"].object_list) == []
+
+
+@pytest.mark.django_db
+def test_a_list_within_the_bound_counts_exactly_and_clamps_the_page(client, staff, settings):
+    settings.PARLEY_PAGE_SIZE, settings.PARLEY_COUNT_BOUND = 5, 100
+    for number in range(12):
+        f.OrganizationFactory(name=f"Forum {number:02d}")
+    client.force_login(staff)
+    response = client.get(reverse("participants:organization-list"), {"page": "77"})
+    page = response.context["page_obj"]
+    assert (page.paginator.count, page.paginator.num_pages, page.number) == (12, 3, 3)
+    assert "12 organisations" in response.content.decode() and "Page 3 of 3" in response.content.decode()
+    assert client.get(reverse("participants:organization-list"), {"page": "x"}).context["page_obj"].number == 1

@@ -462,7 +462,7 @@ def test_detail_queries_do_not_grow(client, staff, django_assert_num_queries):
         participant = Participant.objects.filter(organization=organisation).first()
         for _ in range(size):
             ConsentRecord.objects.create(participant=participant, kind=ConsentRecord.Kind.CHATHAM_HOUSE)
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):  # user, MFA, participant, consents, a page of invitations counted
             assert client.get(participant.get_absolute_url()).status_code == 200
         with django_assert_num_queries(4):
             assert client.get(organisation.get_absolute_url()).status_code == 200
@@ -604,3 +604,20 @@ def test_the_participants_pages_answer_head(client, staff):
     client.force_login(staff)
     for name, (url, _kind) in participant_pages().items():
         assert client.head(url).status_code == 200, name
+
+
+def test_a_participants_invitations_are_paged_latest_first(client, staff, settings):
+    settings.PARLEY_PAGE_SIZE = 3
+    participant = f.ParticipantFactory(level=Level.INTERNAL)
+    workshops = [
+        f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.INTERNAL), level=Level.INTERNAL) for _ in range(5)
+    ]
+    for workshop in workshops:
+        f.InvitationFactory(workshop=workshop, participant=participant)
+    client.force_login(staff)
+    latest = sorted(workshops, key=lambda workshop: workshop.starts_at, reverse=True)
+    first = client.get(participant.get_absolute_url())
+    assert [i.workshop for i in first.context["invitations"]] == latest[:3]
+    assert "5 invitations, latest workshop first." in first.content.decode()
+    second = client.get(participant.get_absolute_url(), {"page": 2})
+    assert [i.workshop for i in second.context["invitations"]] == latest[3:]

@@ -94,7 +94,8 @@ PAGES = [
     ("workshop edit", "lead", lambda s: reverse("dialogues:workshop-update", args=[s.workshop.pk]), 7),
     ("participant list", "lead", lambda s: reverse("participants:participant-list"), 5),
     ("participant list", "admin", lambda s: reverse("participants:participant-list"), 5),
-    ("participant detail", "lead", lambda s: s.person.get_absolute_url(), 5),
+    # The invitations are paged: counted (up to the bound), then a page of them (+1).
+    ("participant detail", "lead", lambda s: s.person.get_absolute_url(), 6),
     ("participant detail", "admin", lambda s: s.person.get_absolute_url(), 6),
     ("organisation list", "lead", lambda s: reverse("participants:organization-list"), 4),
     ("organisation detail", "lead", lambda s: s.organisation.get_absolute_url(), 5),
