@@ -78,12 +78,17 @@ def paginate(request, rows, per_page=None, bound=None):
     )
 
 
-def counted_list(queryset, size=10, bound=100):
+COUNTED_LIST_SIZE = 10
+
+
+def counted_list(queryset, size=COUNTED_LIST_SIZE, bound=100, items=None):
     """The first ``size`` rows and how many there are, as the dashboard's lists show them: two queries.
 
     The count stops past ``bound`` (``count`` is then ``bound + 1`` and ``count_shown`` reads "100+"): a
     dashboard says that there is much to do, not exactly how much, and counting every row of a growing
     table is the one cost of the page that would grow with it. ``bounded`` says whether it stopped.
+    ``items``: where the rows shown come from, when not from ``queryset`` itself (the same rows, as
+    another model's records).
     """
     count = queryset.order_by()[: bound + 1].count()
     bounded = count > bound
@@ -92,7 +97,7 @@ def counted_list(queryset, size=10, bound=100):
         "bound": bound,
         "bounded": bounded,
         "count_shown": _("%(bound)s+") % {"bound": bound} if bounded else str(count),
-        "items": list(queryset[:size]),
+        "items": list((queryset if items is None else items)[:size]),
     }
 
 

@@ -6,13 +6,13 @@ import re
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, F, FloatField, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, F, FloatField, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Lower, NullIf, Upper
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.pagination import counted_list
+from core.pagination import COUNTED_LIST_SIZE, counted_list
 from core.visibility import is_organisation_member, workshop_rule
 
 from .models import ConsentRecord, Organization, Participant, SanctionsHit, VettingCase
@@ -381,22 +381,34 @@ def participants_awaiting_vetting(user):
 
 
 def vetting_approvals_expiring(user, days=30):
-    """Participants whose approval runs out within ``days``, soonest first."""
+    """Participants whose approval runs out within ``days``, soonest first (``counted_list``'s shape).
+
+    Read from the cases, in expiry order by their index on status and expiry: the approved cases expiring
+    then that are their participant's latest (no later case), so that the first ten are found without
+    working out the latest case of everyone whose approval runs out.
+    """
     now = timezone.now()
-    expiring = {
-        "status__in": VettingCase.APPROVED_STATUSES,
-        "expires_at__gt": now,
-        "expires_at__lte": now + dt.timedelta(days=days),
-    }
+    later = VettingCase.objects.filter(participant=OuterRef("participant_id")).filter(
+        Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+    )
+    cases = (
+        VettingCase.objects.filter(
+            status__in=VettingCase.APPROVED_STATUSES,
+            expires_at__gt=now,
+            expires_at__lte=now + dt.timedelta(days=days),
+            participant__in=Participant.objects.visible_to(user),
+        )
+        .exclude(Exists(later))
+        .order_by("expires_at", "participant_id")
+    )
     people = (
         Participant.objects.visible_to(user)
         .with_identity_for(user)
         .with_vetting_status()
-        # Those with such a case (found by the index on status and expiry) whose latest case it is.
-        .filter(pk__in=VettingCase.objects.filter(**expiring).values("participant_id"))
-        .filter(**{f"vetting_{lookup}": value for lookup, value in expiring.items()})
+        .filter(pk__in=cases.values("participant_id")[:COUNTED_LIST_SIZE])
+        .order_by("vetting_expires_at", "pk")
     )
-    return counted_list(people.order_by("vetting_expires_at", "pk"))
+    return counted_list(cases, items=people)
 
 
 def open_sanctions_hit_count(user):
