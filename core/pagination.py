@@ -26,10 +26,11 @@ class Page:
     """
 
     def __init__(self, rows, number, per_page, bound):
-        counted = bounded_count(rows, bound)
-        self.more = counted > bound
-        self.count = min(counted, bound)
-        self.num_pages = None if self.more else max(1, math.ceil(self.count / per_page))
+        # ``bound`` None: no count at all, for lists where nobody needs their number (``page_of``).
+        counted = None if bound is None else bounded_count(rows, bound)
+        self.more = counted is not None and counted > bound
+        self.count = None if counted is None else min(counted, bound)
+        self.num_pages = None if counted is None or self.more else max(1, math.ceil(self.count / per_page))
         try:
             number = max(int(number), 1)
         except (TypeError, ValueError):
@@ -38,11 +39,10 @@ class Page:
         # beyond the end is empty, and a number no list reaches is cut).
         number = min(number, self.num_pages or MAX_PAGE)
         start = (number - 1) * per_page
-        shown = list(rows[start : start + per_page + 1]) if counted else []
+        shown = list(rows[start : start + per_page + 1]) if counted != 0 else []
         self.object_list = shown[:per_page]
         self.number = number
         self.has_next_page = len(shown) > per_page
-        self.start_index = start + 1 if self.object_list else 0
         self.paginator = self
 
     def __iter__(self):
@@ -108,19 +108,6 @@ def first_rows(queryset, size):
 
 
 def page_of(queryset, number, size):
-    """Page ``number`` of ``queryset`` (from 1; anything else is page 1), without counting the rows: the
-    page's rows, and whether pages come before and after it. For lists where nobody needs their number."""
-    try:
-        number = max(int(number), 1)
-    except (TypeError, ValueError):
-        number = 1
-    start = (number - 1) * size
-    items, more = first_rows(queryset[start:], size)
-    return {
-        "items": items,
-        "number": number,
-        "has_previous": number > 1,
-        "has_next": more,
-        "previous_page_number": number - 1,
-        "next_page_number": number + 1,
-    }
+    """Page ``number`` of ``queryset`` (from 1; anything else is page 1) without counting the rows: its
+    rows, and whether pages come before and after it (a ``Page``). For lists where nobody needs their number."""
+    return Page(queryset, number, size, bound=None)

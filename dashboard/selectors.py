@@ -32,7 +32,7 @@ def dashboard_for(user, page=None):
     if role == Role.OBSERVER:
         sections.add("figures")
         observed = page_of(observed_initiatives(user), page, size=OBSERVED_PER_PAGE)
-        context["observed"] = initiative_figures_for_observer(user, observed["items"])
+        context["observed"] = initiative_figures_for_observer(user, observed.object_list)
         context["observed_page"] = observed
         return context
     if is_admin(user):

@@ -64,11 +64,11 @@ def test_a_page_without_a_count_knows_its_neighbours():
     f.InitiativeFactory.create_batch(5)
     initiatives = Initiative.objects.order_by("pk")
     second = page_of(initiatives, "2", 2)
-    assert second["items"] == list(initiatives[2:4])
-    assert (second["has_previous"], second["has_next"], second["number"]) == (True, True, 2)
+    assert second.object_list == list(initiatives[2:4])
+    assert (second.has_previous(), second.has_next(), second.number) == (True, True, 2)
     last = page_of(initiatives, 3, 2)
-    assert last["items"] == list(initiatives[4:]) and not last["has_next"]
-    assert page_of(initiatives, "nonsense", 2)["number"] == 1
+    assert last.object_list == list(initiatives[4:]) and not last.has_next()
+    assert page_of(initiatives, "nonsense", 2).number == 1
 
 
 # --- The dashboard of each role ---------------------------------------------------------------------------
@@ -159,10 +159,10 @@ def test_an_observer_turns_pages_of_the_initiatives_they_observe(client, observe
     for initiative in f.InitiativeFactory.create_batch(12, level=Level.CONFIDENTIAL):
         initiative.observers.add(observer)
     first = dashboard(client, observer)
-    assert len(first.context["observed"]) == 10 and first.context["observed_page"]["has_next"]
+    assert len(first.context["observed"]) == 10 and first.context["observed_page"].has_next()
     assert "?page=2" in first.content.decode()
     second = dashboard(client, observer, page=2)
-    assert len(second.context["observed"]) == 2 and not second.context["observed_page"]["has_next"]
+    assert len(second.context["observed"]) == 2 and not second.context["observed_page"].has_next()
     shown = [row["initiative"].codename for row in first.context["observed"] + second.context["observed"]]
     assert sorted(shown) == sorted(Initiative.objects.values_list("codename", flat=True))
 
