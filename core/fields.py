@@ -96,3 +96,74 @@ class StorableJSONField(forms.JSONField):
             return super().bound_data(data, initial)
         except ValueError:
             return forms.fields.InvalidJSONInput(data)
+
+
+REMINDER_DAYS_DEFAULT = (7, 1)
+REMINDER_DAYS_MOST = 5
+REMINDER_DAYS_LONGEST = 90
+
+
+def validate_reminder_days(value):
+    """A list of at most five whole numbers of days, 0 to 90, each once."""
+    if (
+        not isinstance(value, list)
+        or len(value) > REMINDER_DAYS_MOST
+        or not all(isinstance(day, int) and not isinstance(day, bool) for day in value)
+    ):
+        raise ValidationError(
+            _("Give at most %(most)s numbers of days."), code="invalid", params={"most": REMINDER_DAYS_MOST}
+        )
+    if any(day < 0 or day > REMINDER_DAYS_LONGEST for day in value) or len(set(value)) != len(value):
+        raise ValidationError(
+            _("Each number of days must be between 0 and %(longest)s, and given once."),
+            code="invalid",
+            params={"longest": REMINDER_DAYS_LONGEST},
+        )
+
+
+class ReminderDaysFormField(forms.CharField):
+    """Days before a workshop, typed as "7, 1"; cleaned to ``[7, 1]`` (largest first)."""
+
+    def __init__(self, **kwargs):
+        for name in ("encoder", "decoder", "max_length"):
+            kwargs.pop(name, None)
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(day) for day in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+        if not all(part.isascii() and part.isdigit() and len(part) <= 3 for part in parts):
+            raise ValidationError(_("Enter whole numbers of days separated by commas, e.g. 7, 1."), code="invalid")
+        days = [int(part) for part in parts]
+        validate_reminder_days(days)
+        return sorted(days, reverse=True)
+
+    def has_changed(self, initial, data):
+        try:
+            return self.to_python(data) != sorted(initial or [], reverse=True)
+        except ValidationError:
+            return True
+
+
+def _reminder_days_default():
+    return list(REMINDER_DAYS_DEFAULT)
+
+
+class ReminderDaysField(models.JSONField):
+    """Days before a workshop on which those who accepted are reminded: a list such as ``[7, 1]``."""
+
+    default_validators = [validate_reminder_days]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", _reminder_days_default)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{**kwargs, "form_class": ReminderDaysFormField})

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .levels import Level, Role, level_check
@@ -93,3 +94,66 @@ class AccessLog(models.Model):
             **SECOND_FACTOR_LABELS,
         }
         return "".join(str(labels.get(part, part)) for part in DETAIL_SEPARATORS.split(self.detail))
+
+
+class OutboxMessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Messages about records ``user`` may see, by the rule of each kind's record (the outbox's
+        registry): a message about a hidden workshop's invitation does not exist for them."""
+        from .outbox import visible_messages_q
+
+        return self.filter(visible_messages_q(user))
+
+
+class OutboxMessage(models.Model):
+    """A message to send, written in the same transaction as the change that causes it.
+
+    ``key`` makes a message unique (``invitation:12:3``): writing it twice is a no-op, so a job run
+    twice enqueues it once. The row is claimed by a conditional update before it is sent and marked
+    sent in the same transaction, so a retried, redelivered or duplicated task never sends it twice.
+    What the message says is composed when it is sent, from the record it is about (``content_type``,
+    ``object_id``) and ``kind``; the row holds no address, no body and no link.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Not sent")
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("record type"))
+    object_id = models.PositiveBigIntegerField(_("record id"))
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
+            models.Index(fields=["content_type", "object_id"], name="outbox_record_idx"),
+            models.Index(fields=["-created_at", "-id"], name="outbox_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "sent", "failed", "cancelled"]),
+                name="outbox_status_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="sent", sent_at__isnull=False) | ~models.Q(status="sent"),
+                name="outbox_sent_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"

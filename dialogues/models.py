@@ -2,7 +2,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from core.fields import LanguagesField
+from core.fields import LanguagesField, ReminderDaysField
 from core.levels import Level, Role, level_check
 from core.time_zones import all_zones
 from core.validators import EARLIEST_YEAR, LATEST_YEAR, validate_datetime_in_range
@@ -324,6 +324,19 @@ class Workshop(models.Model):
         _("confidentiality level"), choices=Level.choices, default=Level.CONFIDENTIAL
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLANNED)
+    reminder_days = ReminderDaysField(
+        _("reminders before the workshop"),
+        help_text=_("Days before the start on which those who accepted are reminded, e.g. 7, 1."),
+    )
+    chase_after_days = models.PositiveSmallIntegerField(
+        _("chase unanswered invitations after (days)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("Invitees who have not answered are reminded after this many days, twice at most."),
+    )
+    # SEQUENCE of the calendar entries sent for this workshop: raised on every reschedule and on
+    # cancellation, so that calendar programs update the event in place.
+    calendar_sequence = models.PositiveIntegerField(_("calendar revision"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -501,6 +514,10 @@ class Invitation(models.Model):
     needs_travel_support = models.BooleanField(_("needs travel support"), default=False)
     needs_interpretation = models.BooleanField(_("needs interpretation"), default=False)
     dietary_requirements = models.CharField(_("dietary requirements"), max_length=200, blank=True)
+    interpretation_language = models.CharField(
+        _("interpretation into"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     visa_letter_issued_at = models.DateTimeField(_("visa letter issued"), null=True, blank=True)
     passport_number = models.CharField(_("passport number"), max_length=40, blank=True)
     passport_expires_on = models.DateField(_("passport expiry"), null=True, blank=True)

@@ -105,6 +105,13 @@ class Participant(models.Model):
         help_text=_("Shown instead of the name wherever the viewer lacks clearance for the person's identity."),
     )
     email = models.EmailField(_("e-mail address"), blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("Invitations and reminders are written in this language."),
+    )
     nationality = CountryField(_("nationality"), blank=True)
     languages = LanguagesField(_("languages"))
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)

@@ -119,8 +119,11 @@ REDIS_URL = env("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, answering as a cache miss (and logging) while Redis is away: pages, sign-in and
+            # sessions (from the database) go on working; only the cache's speed is lost meanwhile.
+            "BACKEND": "core.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "parley"),
         }
     }
@@ -219,11 +222,23 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Parley <no-reply@parley.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# The address people reach Parley at: links in e-mails (the RSVP link) are built on it.
+PARLEY_SITE_URL = env("PARLEY_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
+
 # --- Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport, which needs
 # no server, so that web, worker and scheduler run together on one machine with no set-up.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than any countdown or retry backoff (the outbox retries within an hour), so that a
+        # task waiting for its time is not handed to a second worker meanwhile.
+        "visibility_timeout": 2 * 60 * 60,
+        # A page that publishes with the broker down waits a second at most, then leaves the
+        # messages to the sweeper.
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
+    }
 else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("out", "processed", "control"):
@@ -238,6 +253,9 @@ else:
     }
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -245,7 +263,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The outbox: a message due for this long and still waiting is published again by the sweeper.
+PARLEY_OUTBOX_STALE_SECONDS = int(env("PARLEY_OUTBOX_STALE_SECONDS", "60"))
+PARLEY_OUTBOX_SWEEP_SECONDS = float(env("PARLEY_OUTBOX_SWEEP_SECONDS", "60"))
+PARLEY_REMINDER_SECONDS = float(env("PARLEY_REMINDER_SECONDS", "900"))
 CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {
+        "task": "core.tasks.outbox_sweep",
+        "schedule": PARLEY_OUTBOX_SWEEP_SECONDS,
+    },
     "purge-expired-passport-details": {
         "task": "dialogues.tasks.invitation_purge_passport_details",
         "schedule": crontab(minute=17, hour=3),
