@@ -59,6 +59,8 @@ class Kind:
     label: str = ""
     delivered: Callable[[OutboxMessage, Any], None] | None = None
     records: Callable[[], Any] | None = None  # the queryset to read the record from (joins for compose)
+    # For the outbox page: ``describe(ids, user)`` -> {record pk: Described}, for records ``user`` may see.
+    describe: Callable[[list, Any], dict] | None = None
 
     def record_of(self, message):
         records = self.records() if self.records else self.model.objects.all()
@@ -79,6 +81,31 @@ def kind_of(name):
 
 def kind_labels():
     return {name: kind.label or name for name, kind in _KINDS.items()}
+
+
+@dataclass(frozen=True)
+class Described:
+    """How the outbox page shows the record a message is about: ``about`` (a title the viewer may see),
+    ``url`` (``None`` for no link) and ``participant`` (shown by the identity rule; ``None``: hidden)."""
+
+    about: str
+    url: str | None = None
+    participant: Any = None
+
+
+def described(messages, user):
+    """Attach ``described`` (a ``Described``) and ``kind_label`` to each message of a page: one read per
+    kind's model, of the page's records only."""
+    by_kind = {}
+    for message in messages:
+        by_kind.setdefault(message.kind, []).append(message)
+    for name, group in by_kind.items():
+        kind = _KINDS.get(name)
+        found = kind.describe([message.object_id for message in group], user) if kind and kind.describe else {}
+        for message in group:
+            message.kind_label = (kind.label or name) if kind else name
+            message.described = found.get(message.object_id)
+    return messages
 
 
 def visible_messages_q(user):
@@ -184,8 +211,10 @@ def sweep(*, now=None):
 
 
 def retry_delay(attempts):
-    """30 s, 1 min, 2 min, 4 min … at most an hour (shorter than the broker's visibility timeout)."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+    """30 s, 1 min, 2 min, 4 min … at most an hour (shorter than the broker's visibility timeout).
+    The first delay is ``PARLEY_OUTBOX_FIRST_RETRY_SECONDS`` (30 s; the worker tests use 1 s)."""
+    first = timedelta(seconds=getattr(settings, "PARLEY_OUTBOX_FIRST_RETRY_SECONDS", FIRST_RETRY.total_seconds()))
+    return min(first * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
 
 
 def is_permanent(error):
@@ -290,3 +319,13 @@ def message_resend(*, message, by):
     if updated:
         transaction.on_commit(lambda: publish([message.pk]))
     return bool(updated)
+
+
+def messages_for_page(user, *, status="", kind=""):
+    """The outbox page's messages: those ``user`` may see, newest first, filtered."""
+    messages = OutboxMessage.objects.visible_to(user)
+    if status:
+        messages = messages.filter(status=status)
+    if kind:
+        messages = messages.filter(kind=kind)
+    return messages.order_by("-created_at", "-pk")

@@ -1,22 +1,24 @@
 """The access log page: who read which CONFIDENTIAL or higher record, and who changed which account,
-for admins only; and the options of type-ahead selects (``core.choices``)."""
+for admins only; the outbox page, for staff; and the options of type-ahead selects (``core.choices``)."""
 
 import datetime as dt
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
+from . import outbox
 from .choices import source_named
 from .forms import DateInput, StyledFormMixin
-from .models import AccessLog
+from .models import AccessLog, OutboxMessage
 from .pagination import paginate
 from .validators import validate_date_in_range
-from .visibility import is_admin
+from .visibility import is_admin, is_organisation_member
 from .widgets import TypeAheadChoiceField, choice_options_html
 
 # Apps whose records carry a confidentiality level and can appear in the log; and accounts, whose
@@ -110,3 +112,54 @@ def choice_options(request, source):
     response = HttpResponse(html)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class OutboxFilterForm(StyledFormMixin, forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *OutboxMessage.Status.choices]
+    )
+    kind = forms.ChoiceField(label=_("Message"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("Any message")), *outbox.kind_labels().items()]
+
+    def filters(self):
+        """The valid filters (an invalid one is shown as an error and ignored)."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name, "") for name in ("status", "kind")}
+
+
+@require_safe
+def outbox_page(request):
+    """Every message the user may see (those about records they may see), newest first; staff only."""
+    if not outbox_can_read(request.user):
+        raise Http404
+    form = OutboxFilterForm(request.GET)
+    page_obj = paginate(request, outbox.messages_for_page(request.user, **form.filters()))
+    shown = outbox.described(list(page_obj.object_list), request.user)
+    context = {
+        "form": form,
+        "page_obj": page_obj,
+        "messages_shown": shown,
+        "waiting": any(message.status == OutboxMessage.Status.PENDING for message in shown),
+    }
+    template = "core/outbox.html#outbox-table" if request.htmx else "core/outbox.html"
+    return render(request, template, context)
+
+
+@require_POST
+def outbox_resend(request, pk):
+    if not outbox_can_read(request.user):
+        raise Http404
+    message = get_object_or_404(OutboxMessage.objects.visible_to(request.user), pk=pk)
+    if outbox.message_resend(message=message, by=request.user):
+        messages.success(request, _("The message will be sent again."))
+    else:
+        messages.info(request, _("This message is not waiting to be sent again."))
+    return redirect("core:outbox")
+
+
+def outbox_can_read(user):
+    """The outbox page is for the organisation's people (admins and staff)."""
+    return is_organisation_member(user)

@@ -57,6 +57,7 @@ from dialogues.services import (
     initiatives_import,
     invitation_reminders_record,
     invitations_import,
+    invitations_send,
     workshop_create,
     workshop_update,
     workshops_import,
@@ -776,9 +777,13 @@ class DemoCopy:
     # Invitations ----------------------------------------------------------------------------------
 
     def invitation_fields(self, workshop, status, index):
-        fields = {"status": status, "token_sequence": 0 if status in (IS.DRAFT, IS.QUEUED) else 1}
-        if status in RESPONDED:
+        # A queued invitation is a draft sent through the outbox once imported (``invitations_sent``).
+        fields = {"status": IS.DRAFT if status == IS.QUEUED else status, "token_sequence": 0}
+        if status not in (IS.DRAFT, IS.QUEUED):
+            fields["token_sequence"] = 1
             before = (workshop.starts_at - self.now).days - 20 if workshop.starts_at < self.now else -3 - index % 9
+            fields["sent_at"] = self.days(min(before - 7, 0) if status in RESPONDED else -1 - index % 9)
+        if status in RESPONDED:
             fields["responded_at"] = self.days(before)
         if index % 4 == 1 and status in (IS.ACCEPTED, IS.ATTENDED, IS.NO_SHOW) and workshop.country:
             fields.update(
@@ -825,6 +830,7 @@ class DemoCopy:
             if (workshop.pk, participant.pk) not in found
         ]
         invitations = [*found.values(), *(invitations_import(rows=rows) if rows else [])]
+        self.invitations_sent(workshops, wanted, invitations)
         chased = set(
             InvitationReminder.objects.filter(
                 invitation__workshop__in=workshops.values(), kind=InvitationReminder.Kind.CHASE
@@ -835,6 +841,21 @@ class DemoCopy:
         ]
         if unchased:
             invitation_reminders_record(invitations=unchased, kind=InvitationReminder.Kind.CHASE)
+
+    def invitations_sent(self, workshops, wanted, invitations):
+        """The invitations planned as queued, sent as staff send them (``invitations_send``): each gets its
+        message in the outbox, which the demo's worker then delivers (to var/mail)."""
+        queued = {
+            (workshop.pk, participant.pk) for workshop, participant, _, status, _ in wanted if status == IS.QUEUED
+        }
+        by_workshop = {}
+        for invitation in invitations:
+            if (invitation.workshop_id, invitation.participant_id) in queued and invitation.status == IS.DRAFT:
+                by_workshop.setdefault(invitation.workshop_id, []).append(invitation)
+        for (codename, _key), workshop in workshops.items():
+            if workshop.pk in by_workshop:
+                creator = self.users[CREATORS[codename]]
+                invitations_send(workshop=workshop, invitations=by_workshop[workshop.pk], by=creator)
 
     # Documents and outcomes -----------------------------------------------------------------------
 

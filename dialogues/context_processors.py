@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.utils.functional import cached_property
 
 from accounts import selectors as account_selectors
+from core.views import outbox_can_read
 from core.visibility import is_admin
 from participants import selectors as participant_selectors
 
@@ -44,6 +45,10 @@ class Links:
     @cached_property
     def read_access_log(self):
         return is_admin(self.user)  # core.views.access_log
+
+    @cached_property
+    def read_outbox(self):
+        return outbox_can_read(self.user)  # core.views.outbox_page
 
     @cached_property
     def manage_accounts(self):

@@ -14,14 +14,16 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, Max, Value
+from django.db.models import CharField, F, Max, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import outbox
 from core.db import IMPORT_REFUSED, clash_refused, record_saved, records_imported, records_validated, row_refused
+from core.fields import REMINDER_DAYS_LONGEST
 
-from . import selectors
+from . import rsvp, selectors
 from .models import (
     AgendaSession,
     Document,
@@ -299,8 +301,12 @@ def workshop_create(*, initiative, by, sessions=(), **fields):
 
 @transaction.atomic
 def workshop_update(*, workshop, by, sessions=None, **changes):
-    """Change a workshop and its agenda (``sessions``: ``None``, or the complete list of rows)."""
-    Workshop.objects.select_for_update().filter(pk=workshop.pk).first()
+    """Change a workshop and its agenda (``sessions``: ``None``, or the complete list of rows).
+
+    Moving it (times, zone, place) or cancelling it tells every invitee who has had the invitation:
+    the messages are written to the outbox with the change (``_invitees_told``).
+    """
+    stored = Workshop.objects.select_for_update().filter(pk=workshop.pk).values(*WHERE_AND_WHEN, "status").first()
     for field, value in changes.items():
         setattr(workshop, field, value)
     workshop.initiative = _initiative_locked(workshop.initiative_id)
@@ -308,7 +314,121 @@ def workshop_update(*, workshop, by, sessions=None, **changes):
     workshop.full_clean()
     workshop.save()
     _sessions_written(workshop, sessions)
+    _invitees_told(workshop, stored)
     return workshop
+
+
+# --- Sending invitations, and telling invitees of changes (through the outbox) -------------------------
+
+# What an invitee's calendar holds: a change to any of these is a reschedule.
+WHERE_AND_WHEN = ("starts_at", "ends_at", "time_zone", "venue", "city", "country")
+# Invitations whose invitee has been told of the workshop, or is about to be.
+TOLD = (Invitation.Status.QUEUED, Invitation.Status.SENT, Invitation.Status.ACCEPTED)
+
+
+def _invitees_told(workshop, stored):
+    """After a reschedule or a cancellation: raise the calendar revision and write one message per
+    invitee to the outbox (keyed by that revision, so saving twice never tells anyone twice)."""
+    if stored is None or stored["status"] not in Workshop.OPEN_STATUSES:
+        return
+    cancelled = workshop.status == Workshop.Status.CANCELLED
+    moved = any(getattr(workshop, field) != stored[field] for field in WHERE_AND_WHEN)
+    if not (cancelled or moved):
+        return
+    Workshop.objects.filter(pk=workshop.pk).update(calendar_sequence=F("calendar_sequence") + 1)
+    workshop.refresh_from_db(fields=["calendar_sequence"])
+    sequence = workshop.calendar_sequence
+    kind = "workshop_cancelled" if cancelled else "workshop_rescheduled"
+    invitations = Invitation.objects.filter(workshop=workshop, status__in=TOLD).only("pk")
+    data = {"sequence": sequence}
+    outbox.enqueue_many(
+        outbox.Message(kind=kind, key=f"{kind}:{invitation.pk}:{sequence}", record=invitation, data=data)
+        for invitation in invitations.iterator(chunk_size=1000)
+    )
+
+
+def invitations_sendable(invitations):
+    """Of these invitations, the drafts that can be e-mailed (the participant has an address)."""
+    return invitations.filter(status=Invitation.Status.DRAFT).exclude(participant__email="")
+
+
+@transaction.atomic
+def invitations_send(*, workshop, invitations, by):
+    """Send draft invitations of ``workshop``: each becomes *queued* and gets one message in the outbox
+    (key ``invitation:<pk>``: an invitation is sent once). Drafts of people without an e-mail address stay
+    drafts. A planned workshop moves to *inviting*. Returns how many messages were written."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    if workshop.status not in Workshop.OPEN_STATUSES:
+        raise ValidationError(_("Invitations can only be sent for a workshop that is still open."))
+    if workshop.ends_at <= timezone.now():
+        raise ValidationError(_("This workshop is over: its invitations can no longer be sent."))
+    ids = [invitation.pk for invitation in invitations]
+    chosen = invitations_sendable(Invitation.objects.filter(workshop=workshop, pk__in=ids))
+    queued = list(chosen.select_for_update().values_list("pk", flat=True))
+    if not queued:
+        return 0
+    Invitation.objects.filter(pk__in=queued).update(status=Invitation.Status.QUEUED, updated_at=timezone.now())
+    if workshop.status == Workshop.Status.PLANNED:
+        Workshop.objects.filter(pk=workshop.pk).update(status=Workshop.Status.INVITING)
+    written = outbox.enqueue_many(
+        outbox.Message(kind="invitation", key=f"invitation:{pk}", record=Invitation(pk=pk)) for pk in queued
+    )
+    return len(written)
+
+
+def invitation_delivered(invitation, *, kind, now=None):
+    """What sending a message changes (called in the transaction that marks it sent): the invitation
+    itself makes the invitation *sent*; a reminder is recorded in its history."""
+    now = now or timezone.now()
+    if kind == "invitation":
+        Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.QUEUED).update(
+            status=Invitation.Status.SENT, sent_at=now
+        )
+    elif kind == "reminder_before":
+        InvitationReminder.objects.create(invitation=invitation, kind=InvitationReminder.Kind.BEFORE_WORKSHOP)
+    elif kind == "reminder_chase":
+        InvitationReminder.objects.create(invitation=invitation, kind=InvitationReminder.Kind.CHASE)
+
+
+@transaction.atomic
+def invitation_reminders_enqueue(*, now=None):
+    """Write the reminders that are due to the outbox (Celery beat runs this; run twice, or by two beats
+    at once, each reminder is still written once: its key decides).
+
+    - Before the workshop, to those who accepted: on each of the workshop's ``reminder_days``, keyed by
+      the day and the calendar revision (a rescheduled workshop reminds again on its new dates).
+    - To those who have not answered: after ``chase_after_days`` from sending, and again after as many
+      days more; two chases at most.
+    Returns how many reminders were written.
+    """
+    now = now or timezone.now()
+    open_workshops = Workshop.objects.filter(status__in=Workshop.OPEN_STATUSES, starts_at__gt=now)
+    messages = []
+    horizon = now + dt.timedelta(days=REMINDER_DAYS_LONGEST + 1)
+    accepted = Invitation.objects.filter(
+        status=Invitation.Status.ACCEPTED,
+        workshop__in=open_workshops.filter(starts_at__lte=horizon),
+    ).select_related("workshop")
+    for invitation in accepted.iterator(chunk_size=1000):
+        workshop = invitation.workshop
+        for days in sorted(workshop.reminder_days or []):
+            if workshop.starts_at - dt.timedelta(days=days) <= now:
+                key = f"reminder_before:{invitation.pk}:{days}:{workshop.calendar_sequence}"
+                messages.append(outbox.Message(kind="reminder_before", key=key, record=invitation, data={"days": days}))
+                break  # the nearest due day only: a late-added invitee is not reminded three times at once
+    unanswered = Invitation.objects.filter(
+        status=Invitation.Status.SENT, sent_at__isnull=False, workshop__in=open_workshops
+    ).select_related("workshop")
+    for invitation in unanswered.iterator(chunk_size=1000):
+        waited = now - invitation.sent_at
+        chases_due = min(waited // dt.timedelta(days=invitation.workshop.chase_after_days), MAX_CHASES)
+        for number in range(1, chases_due + 1):
+            key = f"reminder_chase:{invitation.pk}:{number}"
+            messages.append(outbox.Message(kind="reminder_chase", key=key, record=invitation, data={"number": number}))
+    return len(outbox.enqueue_many(messages))
+
+
+MAX_CHASES = 2
 
 
 @transaction.atomic
@@ -621,3 +741,65 @@ def document_delete(*, document, by):
 def document_version_delete(*, version, by):
     """Delete one version of a document (a file uploaded by mistake); the others keep their numbers."""
     version.delete()
+
+
+# --- Answering an invitation (the signed RSVP link: dialogues.rsvp) -------------------------------------
+
+
+@transaction.atomic
+def invitation_respond(
+    *,
+    invitation,
+    accepted,
+    needs_visa_letter=False,
+    needs_travel_support=False,
+    dietary_requirements="",
+    interpretation_language="",
+    sequence=None,
+):
+    """Record the invitee's answer, and write its confirmation to the outbox in the same transaction.
+
+    Refused while answering is closed (``rsvp.answering_closed``: withdrawn, the workshop started, held or
+    cancelled) and, when ``sequence`` is given, if the link it came from was spent meanwhile (two answers
+    sent at once with the same link: the second is refused). The answer may be changed while answering is
+    open. It raises ``token_sequence``, so every earlier link is spent; the confirmation carries a new one.
+    The logistics needs are what attending needs: a decline keeps none of them. Returns the invitation.
+    """
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("workshop").get(pk=invitation.pk)
+    if rsvp.answering_closed(invitation):
+        raise ValidationError(_("Answering this invitation is closed."))
+    if sequence is not None and sequence != invitation.token_sequence:
+        raise ValidationError(_("This link has been used already: please use the latest one you were sent."))
+    if not accepted:
+        needs_visa_letter = needs_travel_support = False
+        dietary_requirements = interpretation_language = ""
+    invitation.status = Invitation.Status.ACCEPTED if accepted else Invitation.Status.DECLINED
+    invitation.responded_at = timezone.now()
+    invitation.needs_visa_letter = bool(needs_visa_letter)
+    invitation.needs_travel_support = bool(needs_travel_support)
+    invitation.dietary_requirements = dietary_requirements
+    invitation.interpretation_language = interpretation_language
+    invitation.needs_interpretation = bool(interpretation_language)
+    invitation.token_sequence += 1
+    answered = ("dietary_requirements", "interpretation_language")
+    invitation.clean_fields(exclude=[field.name for field in Invitation._meta.fields if field.name not in answered])
+    invitation.save(
+        update_fields=[
+            "status",
+            "responded_at",
+            "needs_visa_letter",
+            "needs_travel_support",
+            "dietary_requirements",
+            "interpretation_language",
+            "needs_interpretation",
+            "token_sequence",
+            "updated_at",
+        ]
+    )
+    outbox.enqueue(
+        kind="rsvp_confirmation",
+        key=f"rsvp_confirmation:{invitation.pk}:{invitation.token_sequence}",
+        record=invitation,
+        data={"accepted": bool(accepted)},
+    )
+    return invitation

@@ -9,3 +9,9 @@ from . import services
 def invitation_purge_passport_details():
     """Daily: clear passport details kept for visa letters once their workshop is long over."""
     return services.invitation_purge_passport_details()
+
+
+@shared_task(name="dialogues.tasks.invitation_reminders_enqueue", acks_late=True, reject_on_worker_lost=True)
+def invitation_reminders_enqueue():
+    """Periodic: write the reminders that are due to the outbox (each once: its key decides)."""
+    return services.invitation_reminders_enqueue()

@@ -224,6 +224,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # The address people reach Parley at: links in e-mails (the RSVP link) are built on it.
 PARLEY_SITE_URL = env("PARLEY_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How long a signed RSVP link works (dialogues.rsvp); answering spends it earlier.
+PARLEY_RSVP_MAX_AGE_DAYS = int(env("PARLEY_RSVP_MAX_AGE_DAYS", "60"))
 EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
 
 # --- Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport, which needs
@@ -266,11 +268,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The outbox: a message due for this long and still waiting is published again by the sweeper.
 PARLEY_OUTBOX_STALE_SECONDS = int(env("PARLEY_OUTBOX_STALE_SECONDS", "60"))
 PARLEY_OUTBOX_SWEEP_SECONDS = float(env("PARLEY_OUTBOX_SWEEP_SECONDS", "60"))
+# The first wait after a temporary SMTP error (4xx); each further one doubles, up to an hour.
+PARLEY_OUTBOX_FIRST_RETRY_SECONDS = float(env("PARLEY_OUTBOX_FIRST_RETRY_SECONDS", "30"))
 PARLEY_REMINDER_SECONDS = float(env("PARLEY_REMINDER_SECONDS", "900"))
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "core.tasks.outbox_sweep",
         "schedule": PARLEY_OUTBOX_SWEEP_SECONDS,
+    },
+    "invitation-reminders": {
+        "task": "dialogues.tasks.invitation_reminders_enqueue",
+        "schedule": PARLEY_REMINDER_SECONDS,
     },
     "purge-expired-passport-details": {
         "task": "dialogues.tasks.invitation_purge_passport_details",
