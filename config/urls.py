@@ -1,6 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from core.admin import view_on_site
 
@@ -12,7 +14,8 @@ urlpatterns = [
     # Before the admin's own: its "view on site" redirect looks records up without visible_to.
     path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Choosing a language needs no sign-in: the sign-in page and the RSVP page offer it to anyone.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("core.urls")),  # the access log (audit/), type-ahead options (choices/)
     # Admins' account pages; allauth's own sign-in pages are under accounts/.
     path("user-accounts/", include("accounts.urls")),

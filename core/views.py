@@ -7,10 +7,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from . import outbox
 from .choices import source_named
@@ -148,10 +148,11 @@ def outbox_page(request):
     return render(request, template, context)
 
 
-@require_POST
 def outbox_resend(request, pk):
     if not outbox_can_read(request.user):
         raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     message = get_object_or_404(OutboxMessage.objects.visible_to(request.user), pk=pk)
     if outbox.message_resend(message=message, by=request.user):
         messages.success(request, _("The message will be sent again."))

@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.levels import Level, Role
 from dialogues.models import Document, Invitation, TeamMembership
+from dialogues.rsvp import rsvp_path
 
 from . import factories as f
 from .conftest import with_totp
@@ -103,6 +104,11 @@ MATRIX = {
         lambda w, lv: reverse("dialogues:workshop-list"),
         lambda who, lv: 200,
     ),
+    # The calendar shows what the workshop list shows (nothing, to participants and observers).
+    "dialogues:workshop-calendar": (
+        lambda w, lv: reverse("dialogues:workshop-calendar"),
+        lambda who, lv: 200,
+    ),
     "dialogues:workshop-detail": (
         lambda w, lv: w.workshops[lv].get_absolute_url(),
         lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200, "facilitator": 200}.get(who, 404),
@@ -120,6 +126,11 @@ MATRIX = {
             "facilitator": 200,
             "participant": 200,
         }.get(who, 404),
+    ),
+    # The signed RSVP link is its own credential: whoever holds it, signed in or not, sees the same page.
+    "dialogues:rsvp": (
+        lambda w, lv: rsvp_path(w.people[lv].invitations.get()),
+        lambda who, lv: 200,
     ),
     "participants:participant-list": (
         lambda w, lv: reverse("participants:participant-list"),
@@ -182,9 +193,24 @@ MATRIX = {
         lambda w, lv: reverse("accounts:account-invite", args=[w.users["staff"].pk]),
         lambda who, lv: 200 if who == "admin" else 404,
     ),
+    # The signed-in user's own preferences: everyone's own, no other account's.
+    "accounts:profile": (
+        lambda w, lv: reverse("accounts:profile"),
+        lambda who, lv: 200,
+    ),
     "core:access-log": (
         lambda w, lv: reverse("core:access-log"),
         lambda who, lv: 200 if who == "admin" else 404,
+    ),
+    # The outbox: the organisation's people (admins and staff); the rows in it are scoped by record.
+    "core:outbox": (
+        lambda w, lv: reverse("core:outbox"),
+        lambda who, lv: 200 if who in ("admin", "staff", "team") else 404,
+    ),
+    # Resending is a POST; a GET is refused as a method (405) to those who may use the page.
+    "core:outbox-resend": (
+        lambda w, lv: reverse("core:outbox-resend", args=[1]),
+        lambda who, lv: 405 if who in ("admin", "staff", "team") else 404,
     ),
     # A type-ahead select's options: those who may see organisations; the other sources in test_choices.py.
     "core:choice-options": (
@@ -194,15 +220,26 @@ MATRIX = {
 }
 
 
-def our_url_names(resolver=None, namespace=None):
+# Pages that opt out of signing in (``@login_not_required``) and what they answer an anonymous visitor;
+# every other page sends them to the sign-in page.
+LOGIN_EXEMPT = {"dialogues:rsvp": 200}
+
+
+def our_url_patterns(resolver=None, namespace=None):
+    """(name, pattern) of every URL pattern in our namespaces."""
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             inner = entry.namespace or namespace
             if inner in OUR_NAMESPACES or (inner is None and namespace is None and entry.app_name is None):
-                yield from our_url_names(entry, inner)
+                yield from our_url_patterns(entry, inner)
         elif isinstance(entry, URLPattern) and namespace in OUR_NAMESPACES:
-            yield f"{namespace}:{entry.name}"
+            yield f"{namespace}:{entry.name}", entry
+
+
+def our_url_names():
+    for name, _pattern in our_url_patterns():
+        yield name
 
 
 def test_every_url_pattern_is_in_the_matrix():
@@ -210,6 +247,12 @@ def test_every_url_pattern_is_in_the_matrix():
     assert names, "the URLconf walk found nothing"
     assert names - set(MATRIX) == set(), "URL patterns without an access-matrix entry"
     assert set(MATRIX) - names == set(), "matrix entries for URLs that no longer exist"
+
+
+def test_only_the_listed_pages_are_open_without_signing_in():
+    """``@login_not_required`` opens a page to anyone: each such page is one the matrix knows of."""
+    exempt = {name for name, pattern in our_url_patterns() if not getattr(pattern.callback, "login_required", True)}
+    assert exempt == set(LOGIN_EXEMPT)
 
 
 @pytest.fixture
@@ -229,7 +272,8 @@ def test_access_matrix(client, world, name):
             if status != expected(who, level):
                 wrong.append(f"{who} {level.name} {url}: got {status}, expected {expected(who, level)}")
     client.logout()
-    assert client.get(url_for(world, Level.PUBLIC)).status_code == 302  # anonymous: to the login page
+    anonymous = client.get(url_for(world, Level.PUBLIC)).status_code
+    assert anonymous == LOGIN_EXEMPT.get(name, 302)  # anonymous: to the login page, unless exempt
     assert not wrong, "\n".join(wrong)
 
 

@@ -91,6 +91,8 @@ def test_the_admin_refuses_a_workshop_time_that_no_venue_could_show(client, admi
             "ends_at_1": "00:00",
             "languages": ["en"],
             "capacity": "10",
+            "reminder_days": "7, 1",
+            "chase_after_days": "5",
             "level": Level.INTERNAL,
             "status": "planned",
             "sessions-TOTAL_FORMS": "0",

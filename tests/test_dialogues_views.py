@@ -62,6 +62,8 @@ def workshop_post_data(**changes):
         "languages": ["en", "ar"],
         "interpretation": "on",
         "capacity": "24",
+        "reminder_days": "7, 1",
+        "chase_after_days": "5",
         "level": str(Level.CONFIDENTIAL),
         "status": Workshop.Status.PLANNED,
         "sessions-TOTAL_FORMS": "3",

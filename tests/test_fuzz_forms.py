@@ -44,6 +44,7 @@ from hypothesis import strategies as st
 from core.levels import Level, Role
 from core.models import AccessLog
 from dialogues.models import Initiative, TeamMembership, Workshop
+from dialogues.rsvp import rsvp_path
 from participants.models import Participant
 
 from . import factories as f
@@ -516,6 +517,8 @@ NEW_WORKSHOP = {
     "capacity": "24",
     "level": str(Level.CONFIDENTIAL),
     "status": Workshop.Status.PLANNED,
+    "reminder_days": "7, 1",
+    "chase_after_days": "5",
     "sessions-0-title": "Opening",
     "sessions-0-starts_at": "2027-05-03T09:30",
     "sessions-0-ends_at": "2027-05-03T11:00",
@@ -546,6 +549,7 @@ SITE_PAGES = {
     "participant-filters": lambda w: Page(reverse("participants:participant-list"), method="get", keep_current=False),
     "organisation-filters": lambda w: Page(reverse("participants:organization-list"), method="get", keep_current=False),
     "access-log-filters": lambda w: Page(reverse("core:access-log"), method="get", keep_current=False),
+    "outbox-filters": lambda w: Page(reverse("core:outbox"), method="get", keep_current=False),
 }
 
 
@@ -553,6 +557,16 @@ SITE_PAGES = {
 def test_a_site_form_never_answers_with_a_server_error(client, world, stats, lean_rendering, name):
     client.force_login(world.operator)
     fuzz(client, SITE_PAGES[name](world), stats, lean_rendering)
+
+
+# --- the RSVP page: an invitee's answer, by the signed link, without an account --------------------
+
+RSVP_ANSWER = {"answer": "accept", "needs_visa_letter": "on", "dietary_requirements": "Vegetarian"}
+
+
+def test_the_rsvp_form_never_answers_with_a_server_error(client, world, stats, lean_rendering):
+    invitation = world.workshop.invitations.get(participant=world.participant)
+    fuzz(client, Page(rsvp_path(invitation), good=RSVP_ANSWER), stats, lean_rendering)
 
 
 # --- the Django admin's forms --------------------------------------------------------------------

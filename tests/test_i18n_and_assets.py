@@ -223,6 +223,8 @@ def test_sessions_added_in_the_browser_beyond_the_blank_rows_are_saved(client, m
         "starts_at": "2027-01-15T09:00",
         "ends_at": "2027-01-16T17:00",
         "capacity": "24",
+        "reminder_days": "7, 1",
+        "chase_after_days": "5",
         "level": str(Level.INTERNAL),
         "status": Workshop.Status.PLANNED,
         "sessions-TOTAL_FORMS": "6",
