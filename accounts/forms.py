@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import StyledFormMixin, limit_level_choices
 from core.levels import Level, Role
+from core.time_zones import TimeZoneField
 
 from .models import User
 from .services import new_account_address
@@ -127,3 +128,27 @@ class AccountStatusForm(forms.Form):
     active = forms.TypedChoiceField(
         choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1", widget=forms.HiddenInput
     )
+
+
+# --- The signed-in user's own preferences (accounts/views.py: profile)
+
+
+class PreferencesForm(StyledFormMixin, forms.Form):
+    """The owner's language and time zone (blank: the browser's, as the page last told Parley)."""
+
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    time_zone = TimeZoneField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_(
+            "Times are shown in the venue's time zone, and in this one beside them where it differs. "
+            "Leave it empty to use your browser's."
+        ),
+    )
+
+    def __init__(self, *args, browser_zone="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].widget.first = (browser_zone,) if browser_zone else ()
+        self.fields["time_zone"].error_messages["unknown"] = _(
+            "“%(value)s” is not a time zone. Pick one from the list, e.g. Europe/Zurich, or leave it empty."
+        )

@@ -24,6 +24,7 @@ from core.audit import record_account_change
 from core.db import clash_refused
 from core.levels import Level, Role
 from core.models import DETAIL_ARROW, AccessLog
+from core.time_zones import is_zone
 from core.visibility import is_admin
 
 Action = AccessLog.Action
@@ -337,3 +338,29 @@ def user_update_details(*, user, by, full_name, preferred_language, is_staff, pa
 
 def user_confirm_email_after_password_set(*, user):
     EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
+
+
+@transaction.atomic
+def user_update_preferences(*, user, preferred_language, time_zone):
+    """The owner's own choice of language and time zone (blank: the browser's). Only the owner calls
+    this (their profile page): it changes nothing anyone else relies on, so it is not logged."""
+    languages = {code for code, _name in settings.LANGUAGES}
+    time_zone = (time_zone or "").strip()
+    errors = {}
+    if preferred_language not in languages:
+        errors["preferred_language"] = ValidationError(_("Choose one of Parley's languages."), code="unknown_language")
+    if time_zone and not is_zone(time_zone):
+        errors["time_zone"] = ValidationError(
+            _("“%(value)s” is not a time zone."), code="unknown_zone", params={"value": time_zone[:64]}
+        )
+    if errors:
+        raise ValidationError(errors)
+    account = _locked(user)
+    values = {"preferred_language": preferred_language, "time_zone": time_zone}
+    changed = [name for name, value in values.items() if getattr(account, name) != value]
+    if changed:
+        for name in changed:
+            setattr(account, name, values[name])
+        account.save(update_fields=changed)
+        _refresh(user, account, *changed)
+    return changed

@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.account_list, name="account-list"),
+    path("profile/", views.profile, name="profile"),
     path("new/", views.account_create, name="account-create"),
     path("<int:pk>/", views.account_detail, name="account-detail"),
     path("<int:pk>/access/", views.account_access, name="account-access"),

@@ -1,11 +1,13 @@
-"""Parley's own pages for the admins' job on accounts (DESIGN: no role's job depends on the Django admin).
+"""Parley's own pages for the admins' job on accounts (DESIGN: no role's job depends on the Django admin),
+and every signed-in user's page for their own preferences (``profile``: language and time zone).
 
-Only admins reach them; everyone else gets 404, as for the access log. The list and every page start
+Only admins reach the account pages; everyone else gets 404, as for the access log. The list and every page start
 from ``User.objects.visible_to(user)``. What an admin may see but not change (their own account, an
 operator's) answers 403. Each change is a POST from a confirmation page and goes through a service,
 which logs it and tells the owner.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -14,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.pagination import paginate
+from core.time_zones import browser_zone_name, viewer_zone_name
 
 from . import selectors, services
-from .forms import AccountAccessForm, AccountCreateForm, AccountFilterForm, AccountStatusForm
+from .forms import AccountAccessForm, AccountCreateForm, AccountFilterForm, AccountStatusForm, PreferencesForm
 
 
 def _require_manager(user):
@@ -194,3 +197,37 @@ def _invite(request, account):
         messages.warning(request, " ".join(refused.messages))
     else:
         messages.success(request, _("A set-password invitation was sent to %(email)s.") % {"email": account.email})
+
+
+# --- The signed-in user's own preferences: every role, their own account only (no pk in the URL)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def profile(request):
+    browser_zone = browser_zone_name(request)
+    initial = {"preferred_language": request.user.preferred_language, "time_zone": request.user.time_zone}
+    form = PreferencesForm(request.POST or None, initial=initial, browser_zone=browser_zone)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update_preferences(user=request.user, **form.cleaned_data)
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            messages.success(request, _("Your preferences are saved."))
+            response = redirect("dashboard:home")
+            # The interface follows the language chosen here, also over one picked earlier in the footer.
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                request.user.preferred_language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            )
+            return response
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "browser_zone": browser_zone, "shown_zone": viewer_zone_name(request)},
+    )

@@ -10,6 +10,7 @@ import unicodedata
 import zoneinfo
 from functools import cache
 from importlib import resources
+from urllib.parse import unquote
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -127,3 +128,40 @@ class TimeZoneField(forms.CharField):
         if zone is None:
             raise ValidationError(self.error_messages["unknown"], code="unknown", params={"value": value})
         return zone
+
+
+# --- The viewer's own zone: times are shown in the venue's zone, and in this one beside it ------------
+
+# Written by static/js/time_zone.js: the browser's zone (``Intl.DateTimeFormat().resolvedOptions().timeZone``).
+BROWSER_ZONE_COOKIE = "parley_tz"
+
+
+@cache
+def _zone_names():
+    return frozenset(all_zones())
+
+
+def is_zone(name):
+    """Whether ``name`` is an IANA zone name exactly as ``zoneinfo`` spells it."""
+    return isinstance(name, str) and name in _zone_names()
+
+
+def viewer_zone_name(request):
+    """The zone the viewer reads times in: the one chosen in their profile, else their browser's (the
+    ``parley_tz`` cookie), else UTC. A value that is not a known zone is passed over, never trusted."""
+    if request is None:
+        return "UTC"
+    cached = getattr(request, "_parley_viewer_zone", None)
+    if cached:
+        return cached
+    user = getattr(request, "user", None)
+    chosen = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
+    zone = chosen if is_zone(chosen) else (browser_zone_name(request) or "UTC")
+    request._parley_viewer_zone = zone
+    return zone
+
+
+def browser_zone_name(request):
+    """The browser's zone as its page last told Parley (the ``parley_tz`` cookie); "" if none or not a zone."""
+    browser = unquote(request.COOKIES.get(BROWSER_ZONE_COOKIE, "")[:100])
+    return browser if is_zone(browser) else ""

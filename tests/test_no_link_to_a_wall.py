@@ -8,7 +8,7 @@ elsewhere); signing out and switching languages are not links to follow.
 
 from collections import deque
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -26,6 +26,9 @@ PAGE_LIMIT = 300
 SKIPPED_PREFIXES = ("/accounts/logout/", "/i18n/", "/static/")
 NOT_CRAWLED_PREFIXES = ("/admin/",)
 LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
+# Calendar links go on for ever (the month before, and the one before that…): links that differ only in
+# the values of these parameters are followed once.
+PERIOD_PARAMETERS = {"month", "week", "date"}
 
 
 class LinkParser(HTMLParser):
@@ -57,6 +60,16 @@ def links_of(url, html):
     return found
 
 
+def visit_key(link):
+    """A link as the crawl tells visits apart: calendar periods and days count as one."""
+    parts = urlsplit(link)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(name in PERIOD_PARAMETERS for name, _value in query):
+        return link
+    kept = sorted((name, "*" if name in PERIOD_PARAMETERS else value) for name, value in query)
+    return parts.path + "?" + urlencode(kept)
+
+
 def crawl(client):
     """Visit every page reachable by links from the dashboard; return (pages visited, walls hit)."""
     start = reverse("dashboard:home")
@@ -77,8 +90,8 @@ def crawl(client):
         if urlsplit(final).path.startswith(NOT_CRAWLED_PREFIXES):
             continue
         for link in links_of(final, response.content.decode()):
-            if link not in seen:
-                seen.add(link)
+            if visit_key(link) not in seen:
+                seen.add(visit_key(link))
                 queue.append((link, url))
     return visited, walls
 

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from core.levels import Level
+from core.time_zones import viewer_zone_name
 
 register = template.Library()
 
@@ -79,10 +80,11 @@ def level_badge(level):
     return format_html('<span class="badge level-badge level-{}">{}</span>', level, label)
 
 
-@register.simple_tag
-def workshop_when(workshop):
-    """A workshop's start and end in the venue's time zone, with the zone's name."""
-    return format_html(
+@register.simple_tag(takes_context=True)
+def workshop_when(context, workshop):
+    """A workshop's start and end in the venue's time zone, with the zone's name; and in the viewer's
+    own zone beside them where its clocks show other times (``viewer_zone``)."""
+    venue = format_html(
         '<time datetime="{}">{}</time> – <time datetime="{}">{}</time> '
         '<span class="text-body-secondary small">({})</span>',
         iso(workshop.starts_at),
@@ -90,6 +92,59 @@ def workshop_when(workshop):
         iso(workshop.ends_at),
         when(workshop.ends_at, workshop.time_zone),
         workshop.time_zone,
+    )
+    viewer = viewer_zone(context)
+    if not _clocks_differ(workshop.starts_at, workshop.time_zone, viewer):
+        return venue
+    return format_html(
+        '{} <span class="viewer-time small">· {}</span>',
+        venue,
+        _("%(start)s – %(end)s your time (%(zone)s)")
+        % {"start": when(workshop.starts_at, viewer), "end": when(workshop.ends_at, viewer), "zone": viewer},
+    )
+
+
+def viewer_zone(context):
+    """The viewer's own zone (``core.time_zones.viewer_zone_name``); ``None`` outside a request (e-mails)."""
+    request = context.get("request")
+    return viewer_zone_name(request) if request is not None else None
+
+
+def _clocks_differ(moment, zone, viewer):
+    """Whether the viewer's clock shows another time than the venue's at ``moment``."""
+    if not viewer or not zone or not isinstance(moment, dt.datetime) or timezone.is_naive(moment):
+        return False
+    if viewer == zone:
+        return False
+    try:
+        return _in_zone(moment, zone).replace(tzinfo=None) != _in_zone(moment, viewer).replace(tzinfo=None)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OverflowError):
+        return False
+
+
+@register.simple_tag(takes_context=True)
+def in_zones(context, moment, zone, short=False):
+    """A moment at the venue, with its zone, and the viewer's time beside it where their clock differs:
+    ``{% in_zones workshop.starts_at workshop.time_zone %}`` → 16 Dec 2026, 09:00 (Europe/Zurich)
+    · 08:00 your time (Europe/London). ``short=True``: times of day only (a calendar's day cell)."""
+    if moment in (None, ""):
+        return ""
+    show = clock if short else when
+    venue = format_html(
+        '<time datetime="{}">{}</time> <span class="text-body-secondary small">({})</span>',
+        iso(moment),
+        show(moment, zone),
+        zone,
+    )
+    viewer = viewer_zone(context)
+    if not _clocks_differ(moment, zone, viewer):
+        return venue
+    same_day = _in_zone(moment, zone).date() == _in_zone(moment, viewer).date()
+    mine = clock(moment, viewer) if short or same_day else when(moment, viewer)
+    return format_html(
+        '{} <span class="viewer-time small">· {}</span>',
+        venue,
+        _("%(time)s your time (%(zone)s)") % {"time": mine, "zone": viewer},
     )
 
 
