@@ -40,7 +40,7 @@ from .audit import record_read
 from .fields import StorableJSONField
 from .forms import CheckedInlineFormSet
 from .levels import assignable_levels
-from .models import AccessLog
+from .models import AccessLog, OutboxMessage
 from .visibility import is_admin
 
 LEVEL_FIELD_NAMES = ("level", "clearance")
@@ -480,3 +480,25 @@ def country_column(field, description):
 
     column.__name__ = f"{field}_name"
     return column
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """The outbox, read-only: messages are written by the services that cause them and sent by the
+    worker; staff send a failed one again from Parley's outbox page. It holds no address, body or link."""
+
+    list_display = ("created_at", "kind", "status", "attempts", "last_error", "sent_at")
+    list_filter = ("status", "kind")
+    date_hierarchy = "created_at"
+    fields = (
+        "key",
+        "kind",
+        "content_type",
+        "object_id",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+    )
+    readonly_fields = fields

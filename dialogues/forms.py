@@ -299,6 +299,8 @@ class WorkshopForm(StyledFormMixin, forms.ModelForm):
             "capacity",
             "level",
             "status",
+            "reminder_days",
+            "chase_after_days",
         ]
 
     def __init__(self, *args, user, **kwargs):
@@ -494,3 +496,86 @@ def agenda_formset(data=None, *, workshop, zone=None):
     are typed in ``zone``, else the workshop's."""
     zone = zone or zoneinfo.ZoneInfo(workshop.time_zone)
     return AgendaSessionFormSet(data, instance=workshop, prefix="sessions", form_kwargs={"zone": zone})
+
+
+class RsvpForm(StyledFormMixin, forms.Form):
+    """An invitee's answer on the RSVP page (no account): accept or decline, and what attending needs."""
+
+    ACCEPT, DECLINE = "accept", "decline"
+
+    answer = forms.ChoiceField(
+        label=_("Your answer"),
+        choices=[(ACCEPT, _("I accept the invitation")), (DECLINE, _("I decline the invitation"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Please choose whether you accept or decline.")},
+    )
+    needs_visa_letter = forms.BooleanField(label=_("I need a visa letter"), required=False)
+    needs_travel_support = forms.BooleanField(label=_("I need support with travel costs"), required=False)
+    dietary_requirements = forms.CharField(
+        label=_("Dietary requirements"),
+        max_length=200,
+        required=False,
+        help_text=_("For example vegetarian, halal, allergies."),
+    )
+    interpretation_language = forms.ChoiceField(
+        label=_("Interpretation into"),
+        choices=[("", _("No interpretation needed")), *settings.LANGUAGES],
+        required=False,
+    )
+
+    @classmethod
+    def initial_for(cls, invitation):
+        """The invitation's answer so far, to change it."""
+        answer = {"accepted": cls.ACCEPT, "declined": cls.DECLINE}.get(invitation.status)
+        return {
+            "answer": answer,
+            "needs_visa_letter": invitation.needs_visa_letter,
+            "needs_travel_support": invitation.needs_travel_support,
+            "dietary_requirements": invitation.dietary_requirements,
+            "interpretation_language": invitation.interpretation_language,
+        }
+
+    def response(self):
+        """What ``services.invitation_respond`` takes."""
+        data = self.cleaned_data
+        return {
+            "accepted": data["answer"] == self.ACCEPT,
+            "needs_visa_letter": data["needs_visa_letter"],
+            "needs_travel_support": data["needs_travel_support"],
+            "dietary_requirements": data["dietary_requirements"],
+            "interpretation_language": data["interpretation_language"],
+        }
+
+
+# --- The calendar -------------------------------------------------------------------------------
+
+
+class CalendarFilterForm(StyledFormMixin, forms.Form):
+    """The calendar's filter: one initiative the user may see (a type-ahead: the list grows)."""
+
+    initiative = TypeAheadChoiceField(INITIATIVES, label=_("Initiative"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["initiative"].error_messages["invalid_choice"] = _(
+            "That is not an initiative you may see: the calendar shows all of yours."
+        )
+
+    def chosen_initiative(self):
+        """The initiative chosen, or ``None`` (also when what was sent is not one the user may see)."""
+        self.is_valid()
+        return getattr(self, "cleaned_data", {}).get("initiative")
+
+
+class ConflictConfirmationForm(forms.Form):
+    """The tick that saves a workshop although some of its people are booked elsewhere at the time."""
+
+    save_anyway = forms.BooleanField(
+        label=_("Save anyway: I have seen the scheduling conflicts"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    def confirmed(self):
+        return self.is_valid() and self.cleaned_data["save_anyway"]

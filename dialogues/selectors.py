@@ -5,10 +5,11 @@ Every function runs a fixed number of queries, whatever the data size.
 """
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from core.visibility import (
     team_initiative_ids,
 )
 from participants.models import Participant
+from participants.selectors import participant_list_for, vetting_refusal
 
 from .models import (
     TEAM_CANDIDATE_ROLES,
@@ -252,7 +254,8 @@ def facilitator_assignments():
 
 
 def workshop_get_for(user, pk):
-    """The workshop page: agenda, facilitators, invitations by party, documents, each scoped to the user."""
+    """The workshop page: agenda, facilitators and documents, each scoped to the user (its invitations come a
+    page at a time: ``workshop_delegations``)."""
     workshops = (
         Workshop.objects.visible_to(user)
         .select_related("initiative")
@@ -260,7 +263,6 @@ def workshop_get_for(user, pk):
         .prefetch_related(
             Prefetch("sessions", queryset=AgendaSession.objects.visible_to(user)),
             Prefetch("facilitator_assignments", queryset=facilitator_assignments()),
-            Prefetch("invitations", queryset=invitations_for_workshop_page(user)),
             Prefetch("documents", queryset=documents_for(user)),
         )
     )
@@ -272,22 +274,163 @@ def workshop_accepted_count(workshop):
     return Invitation.objects.filter(workshop=workshop, status__in=ACCEPTED).count()
 
 
-def delegation_balance(invitations):
-    """Per party (delegation): invited, accepted, awaiting reply, declined. From already loaded invitations."""
-    balance = {}
-    for invitation in invitations:
-        row = balance.setdefault(
-            invitation.party_id,
-            {"party": invitation.party, "invited": 0, "accepted": 0, "awaiting": 0, "declined": 0},
-        )
-        row["invited"] += 1
-        if invitation.status in ACCEPTED:
-            row["accepted"] += 1
-        elif invitation.status in AWAITING_REPLY:
-            row["awaiting"] += 1
-        elif invitation.status in DECLINED:
-            row["declined"] += 1
-    return sorted(balance.values(), key=lambda row: row["party"].name)
+RESTRICTED = "restricted"  # the gender and category of an invitee whose record the viewer may not see
+
+
+@dataclass
+class DelegationBalance:
+    """A workshop's delegations in numbers (``delegation_balance``).
+
+    ``rows``: one per party, by name, each a dict: ``party``; ``invited`` (every invitation), ``active``
+    (not declined or withdrawn: the delegation as it stands, drafts included), ``drafts``, ``accepted``,
+    ``awaiting`` (reply), ``declined`` (or withdrawn); ``women``; ``by_gender`` and ``by_category``: the
+    active invitees in the order of ``genders`` and ``categories`` (the columns: every gender, the
+    categories that occur). Iterating the balance gives its rows.
+    """
+
+    rows: list
+    genders: list
+    categories: list
+    capacity: int
+    active: int = 0
+    accepted: int = 0
+    drafts: int = 0
+    women: int = 0
+    gender_totals: list = field(default_factory=list)
+    category_totals: list = field(default_factory=list)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    @property
+    def women_percent(self):
+        """Women among the active invitees, in whole per cent; ``None`` with nobody invited."""
+        return round(100 * self.women / self.active) if self.active else None
+
+    @property
+    def over_capacity(self):
+        return self.active > self.capacity
+
+
+def delegation_balance(workshop, *, viewer=None, parties=()):
+    """The delegations of ``workshop``: per party × gender × category, the invitations that are not
+    declined or withdrawn, with the replies per party, totals against capacity and the share of women
+    (a ``DelegationBalance``). One aggregate query.
+
+    ``viewer``: the gender and category of an invitee whose record they may not see count as restricted.
+    ``parties``: parties to show even with nobody invited (the initiative's, for those who invite).
+    Team members see the real numbers; observers' figures come from ``core.figures`` elsewhere.
+    """
+    invitations = Invitation.objects.filter(workshop=workshop).order_by()
+    gender, category = F("participant__gender"), F("participant__category")
+    if viewer is not None:
+        shown = Q(participant__in=Participant.objects.visible_to(viewer))
+        gender = Case(When(shown, then=gender), default=Value(RESTRICTED))
+        category = Case(When(shown, then=category), default=Value(RESTRICTED))
+    counted = (
+        invitations.annotate(gender_shown=gender, category_shown=category)
+        .values("party_id", "party__name", "status", "gender_shown", "category_shown")
+        .annotate(n=Count("pk"))
+    )
+    rows = {party.pk: _balance_row(party.pk, party.name) for party in parties}
+    genders = [*Participant.Gender.choices, ("", _("Not stated"))]
+    categories_seen, restricted = set(), False
+    for line in counted:
+        row = rows.setdefault(line["party_id"], _balance_row(line["party_id"], line["party__name"]))
+        status, n = line["status"], line["n"]
+        row["invited"] += n
+        if status in DECLINED:
+            row["declined"] += n
+            continue
+        row["active"] += n
+        row["drafts"] += n if status == Invitation.Status.DRAFT else 0
+        row["accepted"] += n if status in ACCEPTED else 0
+        row["awaiting"] += n if status in AWAITING_REPLY else 0
+        row["genders"][line["gender_shown"]] = row["genders"].get(line["gender_shown"], 0) + n
+        row["categories"][line["category_shown"]] = row["categories"].get(line["category_shown"], 0) + n
+        categories_seen.add(line["category_shown"])
+        restricted = restricted or line["gender_shown"] == RESTRICTED
+    if restricted:
+        genders.append((RESTRICTED, _("Restricted")))
+    categories = [(value, label) for value, label in Participant.Category.choices if value in categories_seen]
+    if RESTRICTED in categories_seen:
+        categories.append((RESTRICTED, _("Restricted")))
+    ordered = sorted(rows.values(), key=lambda row: (row["party"].name.lower(), row["party"].pk))
+    for row in ordered:
+        row["women"] = row["genders"].get(Participant.Gender.WOMAN, 0)
+        row["by_gender"] = [row["genders"].get(value, 0) for value, _label in genders]
+        row["by_category"] = [row["categories"].get(value, 0) for value, _label in categories]
+    return DelegationBalance(
+        rows=ordered,
+        genders=genders,
+        categories=categories,
+        capacity=workshop.capacity,
+        active=sum(row["active"] for row in ordered),
+        accepted=sum(row["accepted"] for row in ordered),
+        drafts=sum(row["drafts"] for row in ordered),
+        women=sum(row["women"] for row in ordered),
+        gender_totals=[sum(column) for column in zip(*(row["by_gender"] for row in ordered), strict=True)]
+        if ordered
+        else [0] * len(genders),
+        category_totals=[sum(column) for column in zip(*(row["by_category"] for row in ordered), strict=True)]
+        if ordered
+        else [0] * len(categories),
+    )
+
+
+def _balance_row(party_id, name):
+    row = dict.fromkeys(("invited", "active", "drafts", "accepted", "awaiting", "declined"), 0)
+    return {**row, "party": Party(pk=party_id, name=name), "genders": {}, "categories": {}}
+
+
+# --- Choosing whom to invite (the workshop page's invitation panel) ---------------------------------------
+
+CANDIDATES_SHOWN = 20
+
+
+def workshop_parties(workshop):
+    """The parties of the workshop's initiative, by name: the delegations one may add people to."""
+    return list(Party.objects.filter(initiative_id=workshop.initiative_id).order_by(Lower("name"), "pk"))
+
+
+def invitation_candidates(user, workshop, **filters):
+    """The participants ``user`` may see who match ``filters`` (those of ``participant_list_for``: search,
+    organisation name, nationality, category, language), best first, at most ``CANDIDATES_SHOWN``; and
+    whether more match. Each shown by the identity rule, with ``invitation``: theirs to this workshop, or
+    ``None``; and ``refusal``: why they may not be added (their vetting, for a CONFIDENTIAL or higher
+    workshop), or ``None``. Two queries."""
+    found = participant_list_for(user, **filters)
+    people = list(found[: CANDIDATES_SHOWN + 1])
+    more = len(people) > CANDIDATES_SHOWN
+    people = people[:CANDIDATES_SHOWN]
+    invitations = (
+        Invitation.objects.visible_to(user)
+        .filter(workshop=workshop, participant_id__in=[person.pk for person in people])
+        .select_related("party")
+    )
+    invited = {invitation.participant_id: invitation for invitation in invitations} if people else {}
+    level, now = workshop.effective_level, timezone.now()
+    for person in people:
+        person.invitation = invited.get(person.pk)
+        person.refusal = vetting_refusal(level, person.vetting_status, person.vetting_expires_at, now=now)
+    return people, more
+
+
+def workshop_delegations(user, workshop):
+    """The invitations of the workshop's delegations for its page, by party: ``invitations_for_workshop_page``."""
+    return invitations_for_workshop_page(user).filter(workshop=workshop)
+
+
+def invitations_to_send(workshop, pks=None):
+    """The drafts of ``workshop`` (those of ``pks`` only, when given), by party, with their participant (for
+    the e-mail address: shown only as "has one or not")."""
+    drafts = Invitation.objects.filter(workshop=workshop, status=Invitation.Status.DRAFT)
+    if pks is not None:
+        drafts = drafts.filter(pk__in=pks)
+    return drafts.select_related("party").order_by(Lower("party__name"), "party_id", "pk")
 
 
 def document_latest_version(user, document):
@@ -445,3 +588,175 @@ def initiative_figures_for_observer(user, initiatives=None):
         figure["by_gender"], _total = breakdown(by_gender)
         figures.append(figure)
     return figures
+
+
+# --- Scheduling conflicts ------------------------------------------------------------------------
+
+BOOKED_WORKSHOP_STATUSES = tuple(status for status in Workshop.Status.values if status != Workshop.Status.CANCELLED)
+BOOKED_INVITATION_STATUSES = tuple(status for status in Invitation.Status.values if status not in DECLINED)
+
+
+@dataclass
+class PersonConflict:
+    """Someone of this workshop who is booked in another one at an overlapping time.
+
+    ``part``: "team", "facilitator" or "participant" (their part in this workshop); ``name``: a user's
+    name, or ``None`` where the viewer may not know who it is; ``participant``: the invited person as
+    the viewer may know them (``participant_name``), ``None`` when their record is hidden;
+    ``workshops``: the overlapping workshops the viewer may see; ``elsewhere``: booked in at least one
+    the viewer may not see ("another engagement": no title, date or initiative).
+    """
+
+    part: str
+    name: str | None = None
+    participant: object = None
+    workshops: list = field(default_factory=list)
+    elsewhere: bool = False
+
+
+@dataclass
+class WorkshopConflicts:
+    people: list
+    accepted: int | None = None
+    capacity: int | None = None
+
+    @property
+    def over_capacity(self):
+        return None not in (self.accepted, self.capacity) and self.accepted > self.capacity
+
+    def __bool__(self):
+        return bool(self.people) or self.over_capacity
+
+
+def workshop_conflicts(workshop, *, user, accepted_count=None):
+    """Who of ``workshop`` (its initiative's team, its assigned facilitators, its invitees who have not
+    declined or been withdrawn) is booked in another workshop, not cancelled, at an overlapping time.
+    Warnings, never refusals. With ``accepted_count`` (the caller has counted them), also whether more
+    people accepted than the capacity holds (``over_capacity``).
+
+    ``workshop`` may be unsaved or carry times not saved yet (a form being filled in): an unsaved one has
+    its team only. Of the other workshops only those ``user`` may see are named; the others are "another
+    engagement". One query whatever the numbers of people and workshops: the bookings, with the workshops
+    and people they name as ``user`` may know them.
+    """
+    result = WorkshopConflicts(people=[], accepted=accepted_count, capacity=workshop.capacity)
+    start, end = workshop.starts_at, workshop.ends_at
+    if start is None or end is None or end <= start or workshop.status == Workshop.Status.CANCELLED:
+        return result
+    others = Workshop.objects.filter(starts_at__lt=end, ends_at__gt=start, status__in=BOOKED_WORKSHOP_STATUSES)
+    if workshop.pk:
+        others = others.exclude(pk=workshop.pk)
+    Assignment = Workshop.facilitator_assignments.field.model
+    team_here = TeamMembership.objects.filter(initiative_id=workshop.initiative_id)
+    people_here = Q(pk__in=team_here.values("user_id"))
+    if workshop.pk:
+        people_here |= Q(pk__in=Assignment.objects.filter(workshop=workshop).values("facilitator__user_id"))
+    users_here = User.objects.filter(people_here).values("pk")
+    visible = Workshop.objects.visible_to(user)
+
+    def booked(bookings, path, kind, person, names):
+        """Each booking in an overlapping workshop (``path`` leads to it): who, where, whether the viewer
+        may see that workshop (and then its title and times), and the person's names (``names``: "name",
+        "alias" and "flag", as each kind of person has them)."""
+        bookings = bookings.filter(**{f"{path}__in": others.values("pk")})  # one join, reused below
+        seen = Exists(visible.filter(pk=OuterRef(f"{path}__pk")))
+        where = (f"{path}__{name}" for name in ("pk", "title", "starts_at", "ends_at", "time_zone"))
+        columns = (Value(kind), person, *where, "seen", "name", "alias", "flag")
+        return bookings.annotate(seen=seen, **names).values_list(*columns).order_by()
+
+    def account_names(account):
+        """An account's name and address, and whether it is on this workshop's team (else: facilitator)."""
+        return {
+            "name": F(f"{account}__full_name"),
+            "alias": F(f"{account}__email"),
+            "flag": Exists(team_here.filter(user_id=OuterRef(f"{account}_id"))),
+        }
+
+    on_teams = TeamMembership.objects.filter(user__in=users_here)
+    team = booked(on_teams, "initiative__workshops", "user", "user_id", account_names("user"))
+    assigned = booked(
+        Assignment.objects.filter(facilitator__user__in=users_here),
+        "workshop",
+        "user",
+        "facilitator__user_id",
+        account_names("facilitator__user"),
+    )
+    bookings = team.union(assigned, all=True)
+    if workshop.pk:
+        invited_here = Invitation.objects.filter(workshop=workshop, status__in=BOOKED_INVITATION_STATUSES)
+        invited_there = Invitation.objects.filter(
+            participant__in=invited_here.values("participant_id"), status__in=BOOKED_INVITATION_STATUSES
+        )
+        # An invitee as the viewer may know them: the name where the identity rule opens it, the codename,
+        # and whether the viewer may see their record at all.
+        people = Participant.objects.filter(pk=OuterRef("participant_id"))
+        identity = Exists(people.filter(Participant.objects.identity_q(user)))
+        participant_names = {
+            "name": Case(When(identity, then=F("participant__full_name")), default=Value("")),
+            "alias": F("participant__codename"),
+            "flag": Exists(Participant.objects.visible_to(user).filter(pk=OuterRef("participant_id"))),
+        }
+        invited = booked(invited_there, "workshop", "participant", "participant_id", participant_names)
+        bookings = bookings.union(invited, all=True)
+    rows = list(bookings)
+    if not rows:
+        return result
+    team_named = getattr(workshop, "initiative_visible", None)
+    if team_named is None:
+        team_named = Initiative.objects.visible_to(user).filter(pk=workshop.initiative_id).exists()
+
+    found = {}
+    for kind, person, other_id, title, starts_at, ends_at, time_zone, seen, name, alias, flag in rows:
+        key = (kind, person)
+        if key not in found:
+            if kind == "participant":
+                shown = None
+                if flag:  # a record the viewer may see: by name, or by codename (``participant_name``)
+                    shown = Participant(pk=person, full_name=name, codename=alias or "")
+                    shown.identity_visible_to_viewer = bool(name)
+                found[key] = PersonConflict(part="participant", participant=shown)
+            else:
+                part = "team" if flag else "facilitator"
+                # A facilitator of a workshop the viewer sees is named on its page; a team member where the
+                # viewer may see the initiative (and so its team).
+                named = part == "facilitator" or team_named
+                found[key] = PersonConflict(part=part, name=(name or alias) if named else None)
+        conflict = found[key]
+        if not seen:
+            conflict.elsewhere = True
+        elif all(other.pk != other_id for other in conflict.workshops):
+            conflict.workshops.append(
+                Workshop(pk=other_id, title=title, starts_at=starts_at, ends_at=ends_at, time_zone=time_zone)
+            )
+    order = {"team": 0, "facilitator": 1, "participant": 2}
+    for conflict in found.values():
+        conflict.workshops.sort(key=lambda other: (other.starts_at, other.pk))
+    result.people = sorted(
+        found.values(),
+        key=lambda conflict: (
+            order[conflict.part],
+            conflict.name is None and conflict.participant is None,
+            (conflict.name or getattr(conflict.participant, "display_name", "") or "").casefold(),
+        ),
+    )
+    return result
+
+
+# --- The calendar --------------------------------------------------------------------------------
+
+# The most workshops one calendar page shows (a month of a large organisation); beyond, it says so.
+CALENDAR_LIMIT = 300
+
+
+def workshops_in_period_for(user, start, end, *, initiative=None, limit=CALENDAR_LIMIT):
+    """The workshops the user may see that run between the moments ``start`` and ``end``, in order of
+    their start: the first ``limit`` of them, and whether there are more. One query."""
+    workshops = (
+        Workshop.objects.visible_to(user)
+        .filter(starts_at__lt=end, ends_at__gt=start)
+        .only("pk", "title", "starts_at", "ends_at", "time_zone", "status", "initiative_id")
+        .order_by("starts_at", "pk")
+    )
+    if initiative is not None:
+        workshops = workshops.filter(initiative=initiative)
+    return first_rows(workshops, limit)

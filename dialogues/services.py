@@ -22,6 +22,9 @@ from django.utils.translation import gettext as _
 from core import outbox
 from core.db import IMPORT_REFUSED, clash_refused, record_saved, records_imported, records_validated, row_refused
 from core.fields import REMINDER_DAYS_LONGEST
+from core.levels import Level
+from participants.models import Participant
+from participants.selectors import participant_vetting_refusal, vetting_refusal
 
 from . import rsvp, selectors
 from .models import (
@@ -706,16 +709,39 @@ def workshop_delete(*, workshop, by):
 # --- Single invitations and documents, their changes and deletions (the admin's pages) -----------------
 
 
+def _invitee_vetted(invitation):
+    """A CONFIDENTIAL or higher workshop invites only people whose latest vetting is a current approval
+    (``participant_vetting_refusal``): asked whenever someone joins a workshop's invitations."""
+    if invitation.workshop_id is None or invitation.participant_id is None:
+        return  # refused by the model's own validation
+    level = invitation.workshop.effective_level
+    refusal = participant_vetting_refusal(invitation.participant_id, level)
+    if refusal is not None:
+        message = _("This participant cannot be invited to a workshop of level %(level)s: %(reason)s")
+        params = {"level": Level(level).label, "reason": refusal}
+        raise ValidationError({"participant": ValidationError(message, code="not_vetted", params=params)})
+
+
 @transaction.atomic
 def invitation_create(*, by, **fields):
     """One invitation as it stands (``invitations_import`` records many): its party belongs to the
-    workshop's initiative (``Invitation.clean``); one per workshop and participant."""
-    return record_saved(Invitation(), fields)
+    workshop's initiative (``Invitation.clean``); one per workshop and participant; for a CONFIDENTIAL or
+    higher workshop, the participant's vetting is a current approval (``_invitee_vetted``)."""
+    invitation = Invitation(**fields)
+    _invitee_vetted(invitation)
+    return record_saved(invitation, {})
 
 
 @transaction.atomic
 def invitation_update(*, invitation, by, **changes):
-    return record_saved(invitation, changes)
+    """Change an invitation; one given another participant or workshop is asked the vetting rule again
+    (``_invitee_vetted``)."""
+    before = (invitation.participant_id, invitation.workshop_id)
+    for field, value in changes.items():
+        setattr(invitation, field, value)
+    if (invitation.participant_id, invitation.workshop_id) != before:
+        _invitee_vetted(invitation)
+    return record_saved(invitation, {})
 
 
 @transaction.atomic
@@ -803,3 +829,104 @@ def invitation_respond(
         data={"accepted": bool(accepted)},
     )
     return invitation
+
+
+# --- Choosing whom to invite: drafts added to a party's delegation, moved, removed (the workshop page) ---
+
+
+def _workshop_of_invitations(workshop, by, *, must_be_open=True):
+    """``workshop`` read again and locked (as ``invitations_send`` locks it: adding and sending wait for
+    each other), managed by ``by`` (``selectors.workshop_can_manage``) and, with ``must_be_open``, open."""
+    workshop = Workshop.objects.select_for_update(of=("self",)).select_related("initiative").get(pk=workshop.pk)
+    if not selectors.workshop_can_manage(by, workshop):
+        raise ValidationError(_("You may not change the invitations of this workshop."), code="not_manager")
+    if must_be_open and workshop.status not in Workshop.OPEN_STATUSES:
+        raise ValidationError(
+            _("This workshop is %(status)s: its delegations can no longer change.")
+            % {"status": workshop.get_status_display().lower()},
+            code="workshop_closed",
+        )
+    return workshop
+
+
+def _party_checked(workshop, party):
+    """``party`` as stored, if it is one of the parties of the workshop's initiative."""
+    stored = Party.objects.filter(pk=getattr(party, "pk", None), initiative_id=workshop.initiative_id).first()
+    if stored is None:
+        raise ValidationError(
+            {"party": ValidationError(_("Choose one of the parties of this workshop's initiative."), code="party")}
+        )
+    return stored
+
+
+@transaction.atomic
+def invitation_add(*, workshop, participant, party, by):
+    """Add ``participant`` to the delegation of ``party`` at ``workshop``, as a draft (nothing is sent: see
+    ``invitations_send``).
+
+    Refused unless ``by`` may manage the workshop and it is open (planned, inviting or confirmed), the
+    participant is one ``by`` may see, the party belongs to the workshop's initiative, the participant is
+    not invited already (one invitation per workshop and participant) and, for a CONFIDENTIAL or higher
+    workshop, their latest vetting is an approval that has not expired (``vetting_refusal``).
+    """
+    workshop = _workshop_of_invitations(workshop, by)
+    person = (
+        Participant.objects.visible_to(by)
+        .with_identity_for(by)
+        .with_vetting_status()
+        .filter(pk=getattr(participant, "pk", None))
+        .first()
+    )
+    if person is None:  # hidden and missing alike
+        raise ValidationError({"participant": ValidationError(_("This participant was not found."), code="missing")})
+    party = _party_checked(workshop, party)
+    invited = Invitation.objects.filter(workshop=workshop, participant=person).select_related("party").first()
+    already = _("%(name)s is already invited to this workshop (delegation of %(party)s, %(status)s).")
+    if invited is not None:
+        params = {"name": person.display_name, "party": invited.party.name, "status": invited.get_status_display()}
+        raise ValidationError({"participant": ValidationError(already, code="already_invited", params=params)})
+    refusal = vetting_refusal(workshop.effective_level, person.vetting_status, person.vetting_expires_at)
+    if refusal is not None:
+        message = _("%(name)s cannot be invited to a workshop of level %(level)s: %(reason)s")
+        params = {"name": person.display_name, "level": Level(workshop.effective_level).label, "reason": refusal}
+        raise ValidationError({"participant": ValidationError(message, code="not_vetted", params=params)})
+    invitation = Invitation(workshop=workshop, participant=person, party=party, status=Invitation.Status.DRAFT)
+    invitation.clean()
+    clash = already % {"name": person.display_name, "party": party.name, "status": Invitation.Status.DRAFT.label}
+    with clash_refused(clash):  # invited by someone else at the same moment
+        invitation.save()
+    return invitation
+
+
+@transaction.atomic
+def invitation_change_party(*, invitation, party, by):
+    """Move an invitation to the delegation of another party of the workshop's initiative, while the
+    workshop is open."""
+    workshop_id = Invitation.objects.filter(pk=invitation.pk).values_list("workshop_id", flat=True).first()
+    if workshop_id is None:
+        raise ValidationError(_("This invitation was removed meanwhile."), code="missing")
+    workshop = _workshop_of_invitations(Workshop(pk=workshop_id), by)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    party = _party_checked(workshop, party)
+    if invitation.party_id != party.pk:
+        invitation.party = party
+        invitation.save(update_fields=["party", "updated_at"])
+    return invitation
+
+
+@transaction.atomic
+def invitation_remove(*, invitation, by):
+    """Remove a draft invitation (it was never sent: nobody is told). An invitation that has gone out stays
+    on record: it is withdrawn, not removed."""
+    workshop_id = Invitation.objects.filter(pk=invitation.pk).values_list("workshop_id", flat=True).first()
+    if workshop_id is None:
+        raise ValidationError(_("This invitation was removed meanwhile."), code="missing")
+    _workshop_of_invitations(Workshop(pk=workshop_id), by, must_be_open=False)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != Invitation.Status.DRAFT:
+        raise ValidationError(
+            _("Only a draft can be removed; this invitation is %(status)s. Withdraw it instead.")
+            % {"status": invitation.get_status_display().lower()},
+            code="not_draft",
+        )
+    invitation.delete()

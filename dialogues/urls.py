@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import invitation_views, views
 
 app_name = "dialogues"
 
@@ -11,7 +11,14 @@ urlpatterns = [
     path("initiatives/<int:pk>/edit/", views.initiative_update, name="initiative-update"),
     path("initiatives/<int:pk>/workshops/new/", views.workshop_create, name="workshop-create"),
     path("workshops/", views.workshop_list, name="workshop-list"),
+    path("workshops/calendar/", views.workshop_calendar, name="workshop-calendar"),
     path("workshops/<int:pk>/", views.workshop_detail, name="workshop-detail"),
     path("workshops/<int:pk>/edit/", views.workshop_update, name="workshop-update"),
     path("documents/<int:pk>/download/", views.document_download, name="document-download"),
+    path("workshops/<int:pk>/candidates/", invitation_views.workshop_candidates, name="workshop-candidates"),
+    path("workshops/<int:pk>/invitations/add/", invitation_views.invitation_add, name="invitation-add"),
+    path("workshops/<int:pk>/invitations/send/", invitation_views.invitations_send, name="invitations-send"),
+    path("invitations/<int:pk>/party/", invitation_views.invitation_change_party, name="invitation-party"),
+    path("invitations/<int:pk>/remove/", invitation_views.invitation_remove, name="invitation-remove"),
+    path("rsvp/<str:token>/", views.rsvp, name="rsvp"),
 ]

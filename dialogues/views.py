@@ -1,24 +1,36 @@
 """Pages of the dialogues app. Each view gathers through a selector, changes through a service, renders."""
 
+import datetime as dt
+import zoneinfo
 from copy import copy
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.audit import record_read
 from core.fields import language_names
 from core.models import AccessLog
 from core.pagination import paginate
+from core.time_zones import viewer_zone_name
 
-from . import selectors, services
+from . import calendars, invitation_views, selectors, services
+from . import rsvp as rsvp_links
 from .forms import (
+    CalendarFilterForm,
+    ConflictConfirmationForm,
     InitiativeFilterForm,
     InitiativeForm,
+    RsvpForm,
     WorkshopFilterForm,
     WorkshopForm,
     agenda_formset,
@@ -142,31 +154,49 @@ def workshop_list(request):
 def workshop_detail(request, pk):
     workshop = selectors.workshop_get_for(request.user, pk)
     record_read(user=request.user, record=workshop, path=request.path)
-    invitations = list(workshop.invitations.all())
-    balance = selectors.delegation_balance(invitations)
-    accepted = sum(row["accepted"] for row in balance)
+    can_manage = selectors.workshop_can_manage(request.user, workshop)
+    # The balance, a page of the delegations and, for those who manage it, the invite panel.
+    context = invitation_views.invitation_context(request, workshop, can_manage=can_manage)
+    accepted = context["balance"].accepted
     return render(
         request,
         "dialogues/workshop_detail.html",
         {
-            "workshop": workshop,
-            "invitations": invitations,
-            "balance": balance,
+            **context,
             "accepted_count": accepted,
             "over_capacity": accepted > workshop.capacity,
             "languages": language_names(workshop.languages),
-            "can_manage": selectors.workshop_can_manage(request.user, workshop),
+            "conflicts": selectors.workshop_conflicts(workshop, user=request.user, accepted_count=accepted),
         },
     )
 
 
-def _workshop_form_page(request, *, workshop, initiative, save):
+def _conflicts_to_confirm(request, form, workshop):
+    """The scheduling conflicts of a workshop posted at new times (or a new workshop), to be shown before
+    it is saved; ``None`` when there are none, or "Save anyway" was ticked. A workshop kept at its times
+    is saved without asking again."""
+    posted = form.instance
+    if workshop.pk and (posted.starts_at, posted.ends_at) == (workshop.starts_at, workshop.ends_at):
+        return None
+    if ConflictConfirmationForm(request.POST).confirmed():
+        return None
+    conflicts = selectors.workshop_conflicts(posted, user=request.user)
+    return conflicts if conflicts.people else None
+
+
+def _workshop_form_page(request, *, workshop, initiative, save, initial=None):
     """The create and edit pages share this: a workshop form with its agenda formset."""
     if request.method == "POST":
         form = WorkshopForm(request.POST, instance=copy(workshop), user=request.user)
         form.is_valid()
         # The sessions are checked against the workshop as posted, and typed in its venue's time zone.
         sessions = agenda_formset(request.POST, workshop=form.instance, zone=form.venue_zone())
+        conflicts = form.is_valid() and sessions.is_valid() and _conflicts_to_confirm(request, form, workshop)
+        if conflicts:
+            # Warnings, not a refusal: the page again, with them and the tick that saves anyway.
+            context = {"form": form, "sessions": sessions, "workshop": workshop, "initiative": initiative}
+            context.update(conflicts=conflicts, confirmation=ConflictConfirmationForm())
+            return render(request, "dialogues/workshop_form.html", context)
         if form.is_valid() and sessions.is_valid():
             try:
                 saved = save(form.workshop_fields(), sessions.cleaned_rows())
@@ -182,7 +212,7 @@ def _workshop_form_page(request, *, workshop, initiative, save):
     else:
         if workshop.pk:
             record_read(user=request.user, record=workshop, path=request.path)  # the form shows all of it
-        form = WorkshopForm(instance=copy(workshop), user=request.user)
+        form = WorkshopForm(instance=copy(workshop), user=request.user, initial=initial)
         sessions = agenda_formset(workshop=workshop)
     return render(
         request,
@@ -201,7 +231,12 @@ def workshop_create(request, pk):
     def save(fields, sessions):
         return services.workshop_create(initiative=initiative, by=request.user, sessions=sessions, **fields)
 
-    return _workshop_form_page(request, workshop=workshop, initiative=initiative, save=save)
+    # From a day of the calendar (``?date=YYYY-MM-DD``): that day, at the venue, from 09:00 to 17:00.
+    day = calendars.date_from(request.GET.get("date"))
+    initial = None
+    if day is not None:
+        initial = {"starts_at": dt.datetime.combine(day, dt.time(9)), "ends_at": dt.datetime.combine(day, dt.time(17))}
+    return _workshop_form_page(request, workshop=workshop, initiative=initiative, save=save, initial=initial)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -240,3 +275,115 @@ def document_download(request, pk):
     response = FileResponse(handle, as_attachment=True, filename=Path(version.file.name).name)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- Answering an invitation: the signed RSVP link (no account: the token is the credential) -----------
+
+
+def _rsvp_headers(response):
+    """Every answer of the RSVP page: the token in its address is sent nowhere, the page indexed nowhere."""
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _rsvp_refused(request, refused):
+    """Why the link cannot be used, and what to do; nothing of the invitation. Tampered 400; expired,
+    spent or closed 410."""
+    page = render(request, "dialogues/rsvp_refused.html", {"refused": refused}, status=refused.status)
+    return _rsvp_headers(page)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def rsvp(request, token):
+    """The invitee accepts or declines, with what attending needs; the answer can be changed while the
+    workshop is open, with the newest link (answering spends the one used)."""
+    try:
+        invitation = rsvp_links.invitation_for_rsvp(token)
+    except rsvp_links.RsvpLinkRefused as refused:
+        return _rsvp_refused(request, refused)
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and invitation.participant.preferred_language:
+        translation.activate(invitation.participant.preferred_language)  # as the e-mail was written
+        request.LANGUAGE_CODE = translation.get_language()
+    if request.method == "POST":
+        form = RsvpForm(request.POST)
+        if form.is_valid():
+            try:
+                answered = services.invitation_respond(
+                    invitation=invitation, sequence=invitation.token_sequence, **form.response()
+                )
+            except ValidationError as refusal:
+                try:  # closed or answered meanwhile: the same page as for the link
+                    rsvp_links.invitation_for_rsvp(token)
+                except rsvp_links.RsvpLinkRefused as refused:
+                    return _rsvp_refused(request, refused)
+                form.add_error(None, refusal)
+            else:
+                if answered.status == answered.Status.ACCEPTED:
+                    thanks = _("Thank you: you have accepted. A confirmation is on its way to your e-mail address.")
+                else:
+                    thanks = _("Thank you: you have declined. A confirmation is on its way to your e-mail address.")
+                messages.success(request, thanks)
+                return _rsvp_headers(redirect(rsvp_links.rsvp_path(answered)))
+    else:
+        form = RsvpForm(initial=RsvpForm.initial_for(invitation))
+    workshop = invitation.workshop
+    page = render(
+        request,
+        "dialogues/rsvp.html",
+        {"invitation": invitation, "workshop": workshop, "languages": language_names(workshop.languages), "form": form},
+    )
+    return _rsvp_headers(page)
+
+
+# --- The calendar --------------------------------------------------------------------------------
+
+
+def _calendar_query(period, initiative):
+    """The query string of the calendar showing ``period``, filtered as it is."""
+    query = {period.kind: period.value}
+    if initiative is not None:
+        query["initiative"] = initiative.pk
+    return urlencode(query)
+
+
+@require_safe
+def workshop_calendar(request):
+    """A month or an ISO week of the workshops the user may see, on the days they run at the venue."""
+    zone = viewer_zone_name(request)
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(zone)).date()
+    period, problem = calendars.period_from(request.GET, today)
+    filters = CalendarFilterForm(request.GET, user=request.user)
+    initiative = filters.chosen_initiative()
+    start, end = calendars.utc_bounds(period)
+    workshops, more = selectors.workshops_in_period_for(request.user, start, end, initiative=initiative)
+    this_period = calendars.month_period(today.year, today.month)
+    if period.kind == "week":
+        this_period = calendars.week_period(today)
+        other_view = calendars.month_period(period.start.year, (period.start + dt.timedelta(days=3)).month)
+    else:
+        other_view = calendars.week_period(today if period.start <= today <= period.end else period.start)
+    links = {
+        "previous": period.step(-1),
+        "next": period.step(1),
+        "today": this_period,
+        "other_view": other_view,
+    }
+    return render(
+        request,
+        "dialogues/workshop_calendar.html",
+        {
+            "period": period,
+            "problem": problem,
+            "filters": filters,
+            "initiative": initiative,
+            "weeks": calendars.weeks_of(period, workshops, today),
+            "more": more,
+            "links": {name: _calendar_query(linked, initiative) if linked else "" for name, linked in links.items()},
+            # A day links to a new workshop on that date, for those who may create one in the initiative.
+            "can_create": initiative is not None and selectors.initiative_can_manage(request.user, initiative),
+            "viewer_zone": zone,
+        },
+    )

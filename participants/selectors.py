@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.levels import Level
 from core.pagination import COUNTED_LIST_SIZE, counted_list
 from core.visibility import is_organisation_member, workshop_rule
 
@@ -232,10 +233,13 @@ def participant_list_for(
     organization=None,
     level=None,
     vetting_status="",
+    organisation_name="",
+    language="",
 ):
     """The participant list: ``participants_for(user)`` filtered; with ``search``, best matches first on
     PostgreSQL (``_search_rank``), otherwise in the order of the names shown, read a page at a
-    time by index (``ParticipantPages``)."""
+    time by index (``ParticipantPages``). ``organisation_name``: part of the name of their organisation;
+    ``language``: a language code they speak."""
     every_identity = _sees_every_identity(user)
     participants = _participants_for(user, every_identity)
     if category:
@@ -247,6 +251,15 @@ def participant_list_for(
     if organization is not None:
         # The affiliation is identity: filtering by it must not place a masked participant.
         participants = participants.filter(Participant.objects.identity_q(user), organization=organization)
+    if organisation_name:
+        # As ``organization``: only where the affiliation is visible.
+        participants = participants.filter(
+            Participant.objects.identity_q(user), organization__name__icontains=organisation_name
+        )
+    if language:
+        # A JSON list of codes: contained in it on PostgreSQL; as quoted text in the SQLite demo.
+        speaks = {"languages__contains": [language]} if _on_postgresql() else {"languages__icontains": f'"{language}"'}
+        participants = participants.filter(**speaks)
     if level is not None:
         participants = participants.filter(level=level)
     if vetting_status == NOT_VETTED:
@@ -413,3 +426,57 @@ def vetting_approvals_expiring(user, days=30):
 
 def open_sanctions_hit_count(user):
     return SanctionsHit.objects.visible_to(user).filter(status=SanctionsHit.Status.OPEN).count()
+
+
+# --- Vetting that clears a person for a workshop (the invitation services and pages ask these) ----------
+
+# From this level up, only people whose latest vetting case is an approval that has not run out may be
+# invited (DESIGN.md: "Only approved, unexpired participants can be invited to CONFIDENTIAL or higher").
+VETTING_REQUIRED_FROM = Level.CONFIDENTIAL
+
+
+def vetting_refusal(level, status, expires_at, *, now=None):
+    """Why a person whose latest vetting case has ``status`` and ``expires_at`` (``with_vetting_status``)
+    may not be invited to a workshop of ``level``; ``None`` if they may. What staff may know of vetting
+    (the status), never the case's notes."""
+    if level < VETTING_REQUIRED_FROM:
+        return None
+    now = now or timezone.now()
+    if status in VettingCase.APPROVED_STATUSES:
+        if expires_at is not None and expires_at > now:
+            return None
+        return _("Their vetting approval has expired; it must be renewed first.")
+    if not status:
+        return _("Not vetted: a confidential workshop needs an approved vetting.")
+    if status == VettingCase.Status.REJECTED:
+        return _("Their vetting was rejected.")
+    return _("Their vetting is not decided yet (%(status)s).") % {"status": VettingCase.Status(status).label}
+
+
+def participant_vetting_refusal(participant, level, *, on=None):
+    """Why ``participant`` may not be invited to a workshop of ``level`` on ``on`` (now by default), from their
+    latest vetting case (``vetting_refusal``); ``None`` if they may. One query, none below the level."""
+    if level < VETTING_REQUIRED_FROM:
+        return None
+    cases = VettingCase.objects.filter(participant=participant).order_by("-created_at", "-pk")
+    latest = cases.values("status", "expires_at").first() or {"status": None, "expires_at": None}
+    return vetting_refusal(level, latest["status"], latest["expires_at"], now=on)
+
+
+def participant_vetting_clear(participant, *, on=None):
+    """Whether ``participant``'s latest vetting case is an approval (with or without conditions) that runs
+    past ``on`` (now by default). One query."""
+    return participant_vetting_refusal(participant, VETTING_REQUIRED_FROM, on=on) is None
+
+
+def participants_cleared_for(level, participants, *, now=None):
+    """Of ``participants`` (a queryset of them), those who may be invited to a workshop of ``level``: all of
+    them below ``VETTING_REQUIRED_FROM``; from there, those whose latest vetting case is an unexpired
+    approval."""
+    if level < VETTING_REQUIRED_FROM:
+        return participants
+    if "vetting_status" not in participants.query.annotations:
+        participants = participants.with_vetting_status()
+    return participants.filter(
+        vetting_status__in=VettingCase.APPROVED_STATUSES, vetting_expires_at__gt=now or timezone.now()
+    )

@@ -69,6 +69,11 @@ def build_world():
     return World(users, initiatives, workshops, documents, people, organisation)
 
 
+def their_invitation(world, level):
+    """The id of the invitation of the person at ``level`` to the workshop at ``level``."""
+    return Invitation.objects.get(workshop=world.workshops[level], participant=world.people[level]).pk
+
+
 def org_sees(level):
     return 200 if level in INTERNAL_OR_BELOW else 404
 
@@ -115,6 +120,30 @@ MATRIX = {
     ),
     "dialogues:workshop-update": (
         lambda w, lv: reverse("dialogues:workshop-update", args=[w.workshops[lv].pk]),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200, "facilitator": 403}.get(who, 404),
+    ),
+    # The workshop page's invitation controls: those who manage the workshop; its facilitators see it (403).
+    "dialogues:workshop-candidates": (
+        lambda w, lv: reverse("dialogues:workshop-candidates", args=[w.workshops[lv].pk]) + "?q=Person",
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200, "facilitator": 403}.get(who, 404),
+    ),
+    "dialogues:invitation-add": (
+        lambda w, lv: (
+            reverse("dialogues:invitation-add", args=[w.workshops[lv].pk]) + f"?participant={w.people[lv].pk}"
+        ),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200, "facilitator": 403}.get(who, 404),
+    ),
+    "dialogues:invitations-send": (
+        lambda w, lv: reverse("dialogues:invitations-send", args=[w.workshops[lv].pk]),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200, "facilitator": 403}.get(who, 404),
+    ),
+    # Another person's invitation: the participant may not see it (their own would answer 403).
+    "dialogues:invitation-party": (
+        lambda w, lv: reverse("dialogues:invitation-party", args=[their_invitation(w, lv)]),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200, "facilitator": 403}.get(who, 404),
+    ),
+    "dialogues:invitation-remove": (
+        lambda w, lv: reverse("dialogues:invitation-remove", args=[their_invitation(w, lv)]),
         lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200, "facilitator": 403}.get(who, 404),
     ),
     "dialogues:document-download": (

@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
+from core import outbox
 from core.admin import ScopedAdminMixin
 from core.levels import Level, Role
 from core.models import AccessLog
@@ -63,6 +64,7 @@ def seed_one_of_everything(user):
     report.versions.create(number=1, content={"summary": "x"}, saved_by=user)
     f.ActionItemFactory(report=report)
     f.TrackOneBriefingFactory(report=report)
+    outbox.enqueue(kind="invitation", key=f"invitation:{invitation.pk}", record=invitation)
     participant = invitation.participant
     participant.consents.create(kind="data_processing")
     f.VettingCaseFactory(participant=participant)

@@ -26,7 +26,8 @@ ZURICH = zoneinfo.ZoneInfo("Europe/Zurich")
 MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
 ONE_DATE = re.compile(rf"\b\d{{1,2}} (?:{MONTHS}) \d{{4}}(?:, \d{{2}}:\d{{2}})?")
 FULL_MONTHS = "January|February|March|April|June|July|August|September|October|November|December"
-ANY_MONTH = re.compile(rf"\b(?:{FULL_MONTHS}|{MONTHS}|Sept)\b\.?")
+# Not the "Jan" of "Svalbard and Jan Mayen" (a country, in the nationality filters).
+ANY_MONTH = re.compile(rf"\b(?:{FULL_MONTHS}|{MONTHS}|Sept)\b\.?(?! Mayen)")
 OTHER_SHAPES = {
     "a.m./p.m.": re.compile(r"\b[ap]\.m\.|\b\d{1,2}\s?(?:AM|PM|am|pm)\b"),
     "numeric date": re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b"),

@@ -535,6 +535,37 @@ NEW_PARTICIPANT = {
 }
 NEW_ORGANISATION = {"name": "Harbour Policy Forum", "kind": "think_tank", "country": "NO"}
 
+
+def invitation_add_page(w):
+    """Adding a vetted participant to a delegation of the world's CONFIDENTIAL workshop (issue 14)."""
+    from django.utils import timezone
+
+    from participants.models import VettingCase
+
+    person = f.ParticipantFactory(full_name="Vera Vetted")
+    now = timezone.now()
+    f.VettingCaseFactory(
+        participant=person,
+        status=VettingCase.Status.APPROVED,
+        decided_at=now - dt.timedelta(days=1),
+        expires_at=now + dt.timedelta(days=300),
+    )
+    north = w.initiative.parties.get(name="North")
+    url = reverse("dialogues:invitation-add", args=[w.workshop.pk]) + f"?participant={person.pk}"
+    return Page(url, good={"participant": str(person.pk), "party": str(north.pk), "search": "q=Vera"})
+
+
+def invitations_send_page(w):
+    """Sending the drafts of the world's workshop, as the confirmation page shows them (issue 14)."""
+    from dialogues.models import Invitation
+
+    north = w.initiative.parties.get(name="North")
+    for name in ("Dora Draft", "Drew Draft"):
+        person = f.ParticipantFactory(full_name=name)
+        f.InvitationFactory(workshop=w.workshop, participant=person, party=north, status=Invitation.Status.DRAFT)
+    return Page(reverse("dialogues:invitations-send", args=[w.workshop.pk]))
+
+
 SITE_PAGES = {
     "initiative-create": lambda w: Page(reverse("dialogues:initiative-create"), good=NEW_INITIATIVE),
     "initiative-edit": lambda w: Page(reverse("dialogues:initiative-update", args=[w.initiative.pk])),
@@ -549,7 +580,17 @@ SITE_PAGES = {
     "participant-filters": lambda w: Page(reverse("participants:participant-list"), method="get", keep_current=False),
     "organisation-filters": lambda w: Page(reverse("participants:organization-list"), method="get", keep_current=False),
     "access-log-filters": lambda w: Page(reverse("core:access-log"), method="get", keep_current=False),
+    "calendar-filters": lambda w: Page(reverse("dialogues:workshop-calendar"), method="get", keep_current=False),
+    "preferences": lambda w: Page(reverse("accounts:profile")),
     "outbox-filters": lambda w: Page(reverse("core:outbox"), method="get", keep_current=False),
+    "invitation-search": lambda w: Page(
+        reverse("dialogues:workshop-candidates", args=[w.workshop.pk]), method="get", keep_current=False
+    ),
+    "invitation-add": invitation_add_page,
+    "invitation-party": lambda w: Page(
+        reverse("dialogues:invitation-party", args=[w.workshop.invitations.get(participant=w.participant).pk])
+    ),
+    "invitations-send": invitations_send_page,
 }
 
 

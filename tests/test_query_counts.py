@@ -89,8 +89,10 @@ PAGES = [
     ("initiative edit", "lead", lambda s: reverse("dialogues:initiative-update", args=[s.initiative.pk]), 9),
     ("workshop list", "lead", lambda s: reverse("dialogues:workshop-list"), 5),
     ("workshop list", "facilitator_user", lambda s: reverse("dialogues:workshop-list"), 5),
-    ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 10),
-    ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 10),
+    # The delegations: the balance in one aggregate, a page of invitations and their participants; the parties
+    # for those who manage it (+1); the conflict warnings (+1).
+    ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 13),
+    ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 12),
     ("workshop edit", "lead", lambda s: reverse("dialogues:workshop-update", args=[s.workshop.pk]), 7),
     ("participant list", "lead", lambda s: reverse("participants:participant-list"), 5),
     ("participant list", "admin", lambda s: reverse("participants:participant-list"), 5),
