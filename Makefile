@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test fuzz lint check-deploy bench profile messages clean install
+.PHONY: run test fuzz lint check-deploy bench bench-fanout profile messages clean install
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Parley needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -49,6 +49,13 @@ bench: $(STAMP)
 	@bash scripts/ensure_services.sh
 	@command -v wrk >/dev/null 2>&1 || { echo "ERROR: make bench needs wrk, the HTTP load generator: apt-get install wrk" >&2; exit 1; }
 	$(PY) scripts/bench.py
+	@$(MAKE) --no-print-directory bench-fanout
+
+# Invitation fan-out: 1,000 invitations from "send" to a local SMTP server, one Celery worker (prefork,
+# concurrency 2), messages per second (see scripts/bench/fanout.py; PARLEY_BENCH_FANOUT_PROFILE=1 profiles).
+bench-fanout: $(STAMP)
+	@bash scripts/ensure_services.sh
+	$(PY) scripts/bench/fanout.py
 
 # Where each page spends its time (cProfile, in process) on the database of DATABASE_URL as it is;
 # PARLEY_PROFILE_PAGES="participant list" for some pages (see scripts/profile_pages.py).

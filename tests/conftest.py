@@ -4,6 +4,8 @@ from allauth.mfa.models import Authenticator
 from core.levels import Level, Role
 
 from . import factories
+from .celery_worker import celery, private_redis, redis_server  # noqa: F401  (fixtures)
+from .smtp_server import smtp_server, smtp_server_session  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(autouse=True)

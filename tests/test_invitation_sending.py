@@ -99,6 +99,9 @@ class FailingConnection:
     def __init__(self, error):
         self.error = error
 
+    def open(self):
+        pass
+
     def send_messages(self, messages):
         raise self.error
 

@@ -237,8 +237,10 @@ if REDIS_URL:
         # task waiting for its time is not handed to a second worker meanwhile.
         "visibility_timeout": 2 * 60 * 60,
         # A page that publishes with the broker down waits a second at most, then leaves the
-        # messages to the sweeper.
+        # messages to the sweeper: one connection attempt (kombu would otherwise try again three
+        # times, sleeping two seconds in all, before it gives up).
         "socket_connect_timeout": 1,
+        "max_retries": 0,
         "socket_timeout": 5,
     }
 else:

@@ -9,7 +9,9 @@ from .base import *  # noqa: E402, F403
 
 SECRET_KEY = "test-only-secret-key-not-for-anything-else-0123456789"
 DEBUG = False
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Mail kept in memory; a Celery worker started by the tests (tests/celery_worker.py) sends to the tests'
+# SMTP server instead (EMAIL_HOST and EMAIL_PORT come from the environment, as in base).
+EMAIL_BACKEND = os.environ.get("PARLEY_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 # Each test process has its own key prefix, so parallel runs never see each other's rate-limit counters.
