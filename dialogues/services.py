@@ -18,13 +18,14 @@ from django.db.models import CharField, F, Max, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import outbox
 from core.db import IMPORT_REFUSED, clash_refused, record_saved, records_imported, records_validated, row_refused
 from core.fields import REMINDER_DAYS_LONGEST
 from core.levels import Level
 from participants.models import Participant
-from participants.selectors import participant_vetting_refusal, vetting_refusal
+from participants.selectors import participant_vetting_refusal, participants_cleared_for, vetting_refusal
 
 from . import rsvp, selectors
 from .models import (
@@ -367,6 +368,21 @@ def invitations_send(*, workshop, invitations, by):
         raise ValidationError(_("This workshop is over: its invitations can no longer be sent."))
     ids = [invitation.pk for invitation in invitations]
     chosen = invitations_sendable(Invitation.objects.filter(workshop=workshop, pk__in=ids))
+    # Vetting is asked again when the invitation goes out: an approval may have expired since the draft.
+    cleared = participants_cleared_for(workshop.effective_level, Participant.objects.all())
+    lapsed = chosen.exclude(participant__in=cleared).count()
+    if lapsed:
+        raise ValidationError(
+            ngettext(
+                "%(count)s of the chosen participants is no longer cleared by vetting for this workshop "
+                "(the approval expired or was replaced): remove the draft or renew the vetting first.",
+                "%(count)s of the chosen participants are no longer cleared by vetting for this workshop "
+                "(the approval expired or was replaced): remove their drafts or renew their vetting first.",
+                lapsed,
+            )
+            % {"count": lapsed},
+            code="not_vetted",
+        )
     queued = list(chosen.select_for_update().values_list("pk", flat=True))
     if not queued:
         return 0

@@ -656,14 +656,17 @@ def test_the_balance_keeps_the_gender_of_a_restricted_invitee_to_itself(team):
 def drafts(team):
     """Twelve drafts with an e-mail address, one without."""
     made = [
-        f.InvitationFactory(workshop=team.workshop, party=team.north, status=Invitation.Status.DRAFT) for _ in range(12)
+        f.InvitationFactory(
+            workshop=team.workshop, party=team.north, status=Invitation.Status.DRAFT, participant=vetted()
+        )
+        for _ in range(12)
     ]
     made.append(
         f.InvitationFactory(
             workshop=team.workshop,
             party=team.south,
             status=Invitation.Status.DRAFT,
-            participant=f.ParticipantFactory(email="", full_name="Nomail Person"),
+            participant=vetted(email="", full_name="Nomail Person"),
         )
     )
     return made

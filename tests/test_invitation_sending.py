@@ -30,7 +30,22 @@ def workshop():
 
 
 def drafts(workshop, count, **fields):
+    if "participant" not in fields and workshop.effective_level >= Level.CONFIDENTIAL:
+        return [f.InvitationFactory(workshop=workshop, status=Status.DRAFT, participant=vetted()) for _ in range(count)]
     return [f.InvitationFactory(workshop=workshop, status=Status.DRAFT, **fields) for _ in range(count)]
+
+
+def vetted():
+    """A participant cleared for confidential workshops: an approval that runs for a year."""
+    person = f.ParticipantFactory()
+    now = timezone.now()
+    f.VettingCaseFactory(
+        participant=person,
+        status="approved",
+        decided_at=now - dt.timedelta(days=1),
+        expires_at=now + dt.timedelta(days=365),
+    )
+    return person
 
 
 def pending_ids():
@@ -278,3 +293,22 @@ def test_the_outbox_page_costs_the_same_queries_for_more_messages(
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("core:outbox"))
     assert len(many) == len(few)
+
+
+def test_a_draft_whose_vetting_lapsed_since_it_was_added_is_not_sent(staff):
+    initiative = f.InitiativeFactory(level=Level.CONFIDENTIAL)
+    confidential = f.WorkshopFactory(initiative=initiative, level=Level.CONFIDENTIAL)
+    person = f.ParticipantFactory()
+    case = f.VettingCaseFactory(
+        participant=person,
+        status="approved",
+        decided_at=timezone.now() - dt.timedelta(days=10),
+        expires_at=timezone.now() + dt.timedelta(days=1),
+    )
+    draft = f.InvitationFactory(workshop=confidential, participant=person, status=Status.DRAFT)
+    type(case).objects.filter(pk=case.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+
+    with pytest.raises(ValidationError, match="no longer cleared by vetting"):
+        services.invitations_send(workshop=confidential, invitations=[draft], by=staff)
+    assert Invitation.objects.get(pk=draft.pk).status == Status.DRAFT
+    assert not OutboxMessage.objects.exists()
