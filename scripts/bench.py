@@ -43,11 +43,12 @@ import tempfile
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.bench.database import database_create_fresh  # noqa: E402
 from scripts.bench.measure import (  # noqa: E402
     CEILING,
     COLUMNS,
@@ -100,35 +101,6 @@ def selected(page, role):
 
 
 # --- The database
-
-
-def maintenance_connection(url):
-    import psycopg2
-
-    parts = urlparse(url)
-    connection = psycopg2.connect(
-        dbname="postgres",
-        user=unquote(parts.username or "postgres"),
-        password=unquote(parts.password) if parts.password else None,
-        host=parts.hostname or HOST,
-        port=parts.port or 5432,
-    )
-    connection.autocommit = True
-    return connection
-
-
-def database_create_fresh(url):
-    """Drop the bench database if it is there and create it empty."""
-    from psycopg2 import sql
-
-    name = unquote(urlparse(url).path.lstrip("/"))
-    connection = maintenance_connection(url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        connection.close()
 
 
 def manage(*arguments):

@@ -31,10 +31,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scripts.bench.database import database_create_fresh  # noqa: E402
 
 COUNT = int(os.environ.get("PARLEY_BENCH_FANOUT_COUNT", "1000"))
 CONCURRENCY = int(os.environ.get("PARLEY_BENCH_FANOUT_CONCURRENCY", "2"))
@@ -96,29 +98,6 @@ def environment(smtp_port):
         "EMAIL_USE_TLS": "false",
         "LOG_LEVEL": "WARNING",
     }
-
-
-def database_create_fresh(url):
-    """Drop the bench database if it is there and create it empty."""
-    import psycopg2
-    from psycopg2 import sql
-
-    parts = urlparse(url)
-    connection = psycopg2.connect(
-        dbname="postgres",
-        user=unquote(parts.username or "postgres"),
-        password=unquote(parts.password) if parts.password else None,
-        host=parts.hostname or HOST,
-        port=parts.port or 5432,
-    )
-    connection.autocommit = True
-    name = unquote(parts.path.lstrip("/"))
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        connection.close()
 
 
 def workshop_with_drafts(count, *, label):
