@@ -21,5 +21,6 @@ urlpatterns = [
     path("user-accounts/", include("accounts.urls")),
     path("participants/", include("participants.urls")),
     path("", include("dashboard.urls")),
+    path("", include("facilitators.urls")),
     path("", include("dialogues.urls")),
 ]

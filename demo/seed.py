@@ -485,6 +485,7 @@ class DemoCopy:
             if status == V.REJECTED:
                 fields["decided_at"] = self.days(-20)
                 fields["notes"] = "References could not be confirmed; undisclosed role in an armed group alleged."
+                fields["decision_reason"] = "References could not be confirmed."
         elif status == V.IN_REVIEW:
             fields.update(identity_checked=True, references_checked=True, notes="Waiting for a second reference.")
         else:

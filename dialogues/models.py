@@ -518,6 +518,11 @@ class Invitation(models.Model):
         _("interpretation into"), max_length=8, choices=settings.LANGUAGES, blank=True
     )
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # Attendance, marked by the workshop's facilitators or team once it has started.
+    attendance_recorded_at = models.DateTimeField(_("attendance recorded"), null=True, blank=True)
+    attendance_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     visa_letter_issued_at = models.DateTimeField(_("visa letter issued"), null=True, blank=True)
     passport_number = models.CharField(_("passport number"), max_length=40, blank=True)
     passport_expires_on = models.DateField(_("passport expiry"), null=True, blank=True)

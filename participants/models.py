@@ -137,6 +137,9 @@ class Participant(models.Model):
         default=Level.INTERNAL,
         help_text=_("Raise it for people whose involvement is itself secret."),
     )
+    date_of_birth = models.DateField(
+        _("date of birth"), null=True, blank=True, help_text=_("Optional; sharpens sanctions screening.")
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -250,17 +253,19 @@ class VettingCase(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         IN_REVIEW = "in_review", _("In review")
+        AWAITING_CONFIRMATION = "awaiting_confirmation", _("Approval awaiting a second admin")
         APPROVED = "approved", _("Approved")
         APPROVED_WITH_CONDITIONS = "approved_conditions", _("Approved with conditions")
         REJECTED = "rejected", _("Rejected")
 
     DECIDED = (Status.APPROVED, Status.APPROVED_WITH_CONDITIONS, Status.REJECTED)
+    OPEN = (Status.PENDING, Status.IN_REVIEW, Status.AWAITING_CONFIRMATION)
     APPROVED_STATUSES = (Status.APPROVED, Status.APPROVED_WITH_CONDITIONS)
 
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="vetting_cases", verbose_name=_("participant")
     )
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.PENDING)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -273,11 +278,31 @@ class VettingCase(models.Model):
     references_checked = models.BooleanField(_("references checked"), default=False)
     conflict_of_interest_checked = models.BooleanField(_("conflict of interest checked"), default=False)
     sanctions_screened = models.BooleanField(_("sanctions screening done"), default=False)
+    references = models.TextField(_("references"), blank=True, help_text=_("Who was asked, and what they said."))
+    conflict_of_interest = models.TextField(_("conflict-of-interest declaration"), blank=True)
+    risk_assessment = models.PositiveSmallIntegerField(
+        _("assessed risk"), choices=RiskLevel.choices, null=True, blank=True
+    )
+    risk_rationale = models.TextField(_("why this risk level"), blank=True)
     conditions = models.TextField(_("conditions"), blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Four eyes: who recorded the checks, and who proposed and confirmed an approval.
+    checks_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    proposed_status = models.CharField(_("proposed decision"), max_length=20, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = VettingCaseQuerySet.as_manager()
 
@@ -287,11 +312,20 @@ class VettingCase(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "in_review", "approved", "approved_conditions", "rejected"]),
+                condition=Q(
+                    status__in=[
+                        "pending",
+                        "in_review",
+                        "awaiting_confirmation",
+                        "approved",
+                        "approved_conditions",
+                        "rejected",
+                    ]
+                ),
                 name="vetting_status_known",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "in_review"]) | Q(decided_at__isnull=False),
+                condition=Q(status__in=["pending", "in_review", "awaiting_confirmation"]) | Q(decided_at__isnull=False),
                 name="vetting_decision_has_date",
             ),
             models.CheckConstraint(
@@ -306,10 +340,19 @@ class VettingCase(models.Model):
                 condition=~Q(status="approved_conditions") | ~Q(conditions=""),
                 name="vetting_conditions_stated",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(decision_reason=""), name="vetting_rejection_reasoned"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="awaiting_confirmation")
+                | (Q(proposed_by__isnull=False) & Q(proposed_status__in=["approved", "approved_conditions"])),
+                name="vetting_proposal_recorded",
+            ),
         ]
         indexes = [
             models.Index(fields=["participant", "-created_at"], name="vetting_participant_idx"),
             models.Index(fields=["status", "expires_at"], name="vetting_status_expiry_idx"),
+            models.Index(fields=["status", "created_at"], name="vetting_status_opened_idx"),
         ]
 
     def __str__(self):
@@ -327,6 +370,99 @@ class VettingCase(models.Model):
     effective_level = Level.CONFIDENTIAL
 
 
+class VettingCaseEvent(models.Model):
+    """One change to a vetting case (who, when, what), shown as the case's history."""
+
+    case = models.ForeignKey(VettingCase, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=40)
+    # {field: [before, after]} for changed fields; free details for other actions.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("vetting case event")
+        verbose_name_plural = _("vetting case events")
+        ordering = ["case", "-at", "-pk"]
+        indexes = [models.Index(fields=["case", "-at"], name="vetting_event_case_idx")]
+
+    def __str__(self):
+        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    effective_level = Level.CONFIDENTIAL
+
+
+class SanctionsList(models.Model):
+    """One imported version of a sanctions list; the newest of each source is current."""
+
+    source = models.CharField(_("list"), max_length=60, default="UNSC")
+    generated_on = models.DateField(_("list dated"), null=True, blank=True)
+    file_name = models.CharField(_("file"), max_length=200, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    entry_count = models.PositiveIntegerField(_("entries"), default=0)
+    is_current = models.BooleanField(_("current"), default=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    imported_at = models.DateTimeField(_("imported"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sanctions list version")
+        verbose_name_plural = _("sanctions list versions")
+        ordering = ["-imported_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source"], condition=Q(is_current=True), name="sanctions_list_one_current"),
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.imported_at:%Y-%m-%d %H:%M}"
+
+
+class ScreeningRun(models.Model):
+    """Screening of one participant, or of everyone, against the current lists (run by Celery)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, null=True, blank=True, related_name="screening_runs"
+    )
+    list_version = models.ForeignKey(
+        SanctionsList, on_delete=models.PROTECT, null=True, blank=True, related_name="screening_runs"
+    )
+    reason = models.CharField(_("why"), max_length=40, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("to screen"), default=0)
+    done = models.PositiveIntegerField(_("screened"), default=0)
+    hits_found = models.PositiveIntegerField(_("hits found"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("screening run")
+        verbose_name_plural = _("screening runs")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(done__lte=models.F("total")), name="screening_run_progress_bounded"),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="screening_run_status_idx")]
+
+    def __str__(self):
+        return _("Screening run %(number)s") % {"number": self.pk}
+
+    effective_level = Level.CONFIDENTIAL
+
+
 class SanctionsEntry(models.Model):
     """One entry of an imported sanctions list (UN Security Council Consolidated List shape)."""
 
@@ -335,11 +471,18 @@ class SanctionsEntry(models.Model):
         ENTITY = "entity", _("Entity")
 
     source = models.CharField(_("list"), max_length=60, default="UNSC")
+    list_version = models.ForeignKey(
+        SanctionsList, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
     reference = models.CharField(_("reference number"), max_length=60)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INDIVIDUAL)
     name = models.CharField(_("name"), max_length=300)
     aliases = models.JSONField(_("aliases"), default=list, blank=True)
     nationality = models.CharField(_("nationality"), max_length=200, blank=True)
+    # Every nationality (ISO codes where the list's names are known) and date of birth the list gives:
+    # dates as "YYYY-MM-DD", "YYYY-MM" or "YYYY" (the list often knows only the year).
+    nationalities = models.JSONField(_("nationalities"), default=list, blank=True)
+    dates_of_birth = models.JSONField(_("dates of birth"), default=list, blank=True)
     listed_on = models.DateField(_("listed on"), null=True, blank=True)
     comments = models.TextField(_("comments"), blank=True)
     imported_at = models.DateTimeField(_("imported"), auto_now=True)
@@ -351,7 +494,12 @@ class SanctionsEntry(models.Model):
         verbose_name_plural = _("sanctions list entries")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["source", "reference"], name="sanctions_entry_reference_unique"),
+            models.UniqueConstraint(
+                fields=["source", "reference"],
+                condition=Q(list_version__isnull=True),
+                name="sanctions_entry_reference_unique",
+            ),
+            models.UniqueConstraint(fields=["list_version", "reference"], name="sanctions_entry_version_ref_unique"),
         ]
         indexes = [models.Index(fields=["name"], name="sanctions_entry_name_idx")]
 
@@ -364,6 +512,7 @@ class SanctionsHit(models.Model):
         OPEN = "open", _("To review")
         CLEARED = "cleared", _("Cleared (not the same person)")
         CONFIRMED = "confirmed", _("Confirmed match")
+        SUPERSEDED = "superseded", _("Superseded by a newer list")
 
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="sanctions_hits", verbose_name=_("participant")
@@ -372,6 +521,10 @@ class SanctionsHit(models.Model):
         SanctionsEntry, on_delete=models.CASCADE, related_name="hits", verbose_name=_("list entry")
     )
     score = models.DecimalField(_("match score"), max_digits=5, decimal_places=2)
+    matched_name = models.CharField(_("matched name"), max_length=300, blank=True)
+    # Why the score is what it is: {"name": 91.0, "date_of_birth": "+5 same year", ...}.
+    explanation = models.JSONField(_("explanation"), default=dict, blank=True)
+    screening = models.ForeignKey(ScreeningRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="hits")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -390,11 +543,16 @@ class SanctionsHit(models.Model):
             models.UniqueConstraint(fields=["participant", "entry"], name="sanctions_hit_unique"),
             models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="sanctions_hit_score_range"),
             models.CheckConstraint(
-                condition=Q(status="open") | (Q(resolved_by__isnull=False) & Q(resolved_at__isnull=False)),
+                condition=Q(status="open")
+                | (Q(status="superseded") & Q(resolved_at__isnull=False))
+                | (Q(resolved_by__isnull=False) & Q(resolved_at__isnull=False)),
                 name="sanctions_hit_resolution_recorded",
             ),
         ]
-        indexes = [models.Index(fields=["status"], name="sanctions_hit_status_idx")]
+        indexes = [
+            models.Index(fields=["status"], name="sanctions_hit_status_idx"),
+            models.Index(fields=["participant", "status"], name="sanctions_hit_participant_idx"),
+        ]
 
     def __str__(self):
         return _("Sanctions hit %(number)s") % {"number": self.pk}

@@ -5,10 +5,11 @@ that the matrix does not cover fails ``test_every_url_pattern_is_in_the_matrix``
 cannot be forgotten.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from core.levels import Level, Role
 from dialogues.models import Document, Invitation, TeamMembership
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 INTERNAL_OR_BELOW = {Level.PUBLIC, Level.INTERNAL}
 VIEWERS = ["admin", "staff", "team", "facilitator", "participant", "observer"]
 # Namespaces that are ours; allauth, the Django admin and i18n are tested elsewhere.
-OUR_NAMESPACES = {"dashboard", "dialogues", "participants", "core", "accounts"}
+OUR_NAMESPACES = {"dashboard", "dialogues", "participants", "facilitators", "core", "accounts"}
 
 
 @dataclass
@@ -33,6 +34,12 @@ class World:
     documents: dict
     people: dict
     organisation: object
+    # Per level: the workshop's outcome report (by the facilitator, submitted), an action item of it owned
+    # by the participant's own record, a Track I briefing drawn on it, and the vetting case of the person.
+    reports: dict = field(default_factory=dict)
+    action_items: dict = field(default_factory=dict)
+    briefings: dict = field(default_factory=dict)
+    vetting_cases: dict = field(default_factory=dict)
 
 
 def build_world():
@@ -66,7 +73,16 @@ def build_world():
         document = f.DocumentFactory(workshop=workshop, level=level, audience=Document.Audience.ATTENDEES)
         f.DocumentVersionFactory(document=document, uploaded_by=users["team"])
         initiatives[level], workshops[level], documents[level], people[level] = initiative, workshop, document, person
-    return World(users, initiatives, workshops, documents, people, organisation)
+    world = World(users, initiatives, workshops, documents, people, organisation)
+    for level in Level:
+        report = f.OutcomeReportFactory(
+            workshop=workshops[level], author=users["facilitator"], status="submitted", submitted_at=timezone.now()
+        )
+        world.reports[level] = report
+        world.action_items[level] = f.ActionItemFactory(report=report, owner_participant=me)
+        world.briefings[level] = f.TrackOneBriefingFactory(report=report, briefed_by=users["team"])
+        world.vetting_cases[level] = f.VettingCaseFactory(participant=people[level])
+    return world
 
 
 def their_invitation(world, level):

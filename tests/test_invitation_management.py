@@ -91,7 +91,10 @@ def test_a_vetted_participant_is_added_to_a_delegation_as_a_draft(team):
         (None, "Not vetted"),
         ({"status": VettingCase.Status.PENDING}, "not decided yet"),
         ({"status": VettingCase.Status.IN_REVIEW}, "not decided yet"),
-        ({"status": VettingCase.Status.REJECTED, "decided_at": timezone.now()}, "rejected"),
+        (
+            {"status": VettingCase.Status.REJECTED, "decided_at": timezone.now(), "decision_reason": "No references."},
+            "rejected",
+        ),
         (
             {
                 "status": VettingCase.Status.APPROVED,

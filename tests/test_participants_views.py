@@ -473,7 +473,12 @@ def test_a_facilitator_sees_an_invitee_but_not_their_vetting_status(client, faci
     f.AssignmentFactory(workshop=workshop, facilitator=facilitator_user.facilitator)
     participant = f.ParticipantFactory(full_name="Invited Person")
     f.InvitationFactory(workshop=workshop, participant=participant)
-    f.VettingCaseFactory(participant=participant, status=VettingCase.Status.REJECTED, decided_at="2026-01-01T10:00Z")
+    f.VettingCaseFactory(
+        participant=participant,
+        status=VettingCase.Status.REJECTED,
+        decided_at="2026-01-01T10:00Z",
+        decision_reason="No references.",
+    )
     client.force_login(facilitator_user)
     response = client.get(participant.get_absolute_url())
     assert response.status_code == 200
