@@ -7,13 +7,14 @@ from .levels import Level
 from .models import AccessLog
 
 
-def record_read(*, user, record, action=AccessLog.Action.VIEW, path=""):
-    """Log one read of ``record`` if its effective level is CONFIDENTIAL or higher.
+def record_read(*, user, record, action=AccessLog.Action.VIEW, path="", always=False):
+    """Log one read of ``record`` if its effective level is CONFIDENTIAL or higher, or at any level
+    with ``always`` (an export: a copy that leaves Parley is logged whatever its level).
 
     Records expose ``effective_level`` (their own level, never below what they belong to).
     """
     level = record.effective_level
-    if level < Level.CONFIDENTIAL:
+    if level < Level.CONFIDENTIAL and not always:
         return None
     return AccessLog.objects.create(
         user=user,

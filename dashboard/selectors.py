@@ -12,6 +12,7 @@ from dialogues.selectors import (
     workshops_assigned_to,
     workshops_upcoming_for,
 )
+from facilitators.action_items import open_action_items_of
 from facilitators.selectors import outcome_reports_in_draft_by
 from participants.selectors import open_sanctions_hit_count, participants_awaiting_vetting, vetting_approvals_expiring
 
@@ -54,4 +55,7 @@ def dashboard_for(user, page=None):
         sections.add("invitations")
         context["my_invitations"], context["more_invitations"] = invitations_of(user)
         context["my_documents"], context["more_documents"] = documents_of_attendee(user)
+    # The action items the user owns (as a team member, or through their own participant record).
+    sections.add("action_items")
+    context["my_action_items"] = open_action_items_of(user)
     return context

@@ -105,6 +105,12 @@ def workshop_can_list(user):
     return is_organisation_member(user) or (is_reader(user) and user.role == Role.FACILITATOR)
 
 
+def facilitation_can_open(user):
+    """The facilitator's workspace (``facilitators:workspace``) is the facilitators' page. No query: the menu
+    asks it on every page (a facilitator without a profile yet is told so there, not sent to a wall)."""
+    return is_reader(user) and user.role == Role.FACILITATOR
+
+
 # --- Initiatives ---------------------------------------------------------------------------------
 
 
@@ -760,3 +766,39 @@ def workshops_in_period_for(user, start, end, *, initiative=None, limit=CALENDAR
     if initiative is not None:
         workshops = workshops.filter(initiative=initiative)
     return first_rows(workshops, limit)
+
+
+# --- Attendance ----------------------------------------------------------------------------------
+
+# The invitations whose attendance is recorded (an accepted invitee, or one marked already, so that a mark
+# can be corrected), and the marks.
+ATTENDANCE_STATUSES = (Invitation.Status.ACCEPTED, Invitation.Status.ATTENDED, Invitation.Status.NO_SHOW)
+ATTENDANCE_MARKS = (Invitation.Status.ATTENDED, Invitation.Status.NO_SHOW)
+
+
+def workshop_is_assigned_to(user, workshop):
+    """Whether ``user`` is an assigned facilitator of ``workshop``: from its assignments where the page
+    prefetched them (``workshop_get_for``), else one query."""
+    prefetched = getattr(workshop, "_prefetched_objects_cache", {}).get("facilitator_assignments")
+    if prefetched is not None:
+        return any(assignment.facilitator.user_id == user.pk for assignment in prefetched)
+    return workshop.facilitator_assignments.filter(facilitator__user=user).exists()
+
+
+def attendance_can_record(user, workshop):
+    """Who marks who came: the workshop's assigned facilitators (who may not edit the workshop) and those
+    who may manage it (``workshop_can_manage``), cleared for its level. ``workshop`` has its initiative."""
+    if not is_reader(user) or user.role == Role.PARTICIPANT or user.clearance < workshop.effective_level:
+        return False
+    return workshop_is_assigned_to(user, workshop) or workshop_can_manage(user, workshop)
+
+
+def attendance_is_open(workshop, now=None):
+    """Attendance is recorded once the workshop has started, unless it was cancelled."""
+    return workshop.status != Workshop.Status.CANCELLED and workshop.starts_at <= (now or timezone.now())
+
+
+def attendance_invitations(user, workshop):
+    """The invitations of ``workshop`` whose attendance is recorded, by party, each with its participant
+    where the user may see the record (``invitations_for_workshop_page``: by the identity rule)."""
+    return invitations_for_workshop_page(user).filter(workshop=workshop, status__in=ATTENDANCE_STATUSES)

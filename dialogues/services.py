@@ -946,3 +946,58 @@ def invitation_remove(*, invitation, by):
             code="not_draft",
         )
     invitation.delete()
+
+
+# --- Attendance: who came, marked once the workshop has started -----------------------------------------
+
+LARGEST_ID = 2**31 - 1  # an id beyond the database's integers is no record, never an error
+ATTENDANCE_NOT_ON_LIST = _(
+    "Some of the marks are for invitations that are not on this workshop's attendance list (not accepted, "
+    "removed, or another workshop's). Nothing was saved: reload the page and mark again."
+)
+
+
+@transaction.atomic
+def attendance_record(*, workshop, marks, by, now=None):
+    """Mark who came to ``workshop``: ``marks`` maps invitation ids to ``"attended"`` or ``"no_show"``.
+
+    Refused as a whole, nothing written, unless ``by`` may record its attendance (its assigned facilitators
+    and those who manage it: ``selectors.attendance_can_record``), it has started and was not cancelled, and
+    every id is of an invitation of this workshop that was accepted (or marked already: a mark can be
+    corrected) of a participant ``by`` may see. Each invitation whose mark changes records when and by
+    whom. Returns how many invitations changed.
+    """
+    now = now or timezone.now()
+    workshop = Workshop.objects.select_related("initiative").get(pk=workshop.pk)
+    if not selectors.attendance_can_record(by, workshop):
+        raise ValidationError(_("You may not record the attendance of this workshop."), code="not_recorder")
+    if workshop.status == Workshop.Status.CANCELLED:
+        raise ValidationError(_("This workshop was cancelled: there is no attendance to record."), code="cancelled")
+    if workshop.starts_at > now:
+        raise ValidationError(_("Attendance can be recorded once the workshop has started."), code="not_started")
+    ids = list(marks)
+    if not all(type(pk) is int and 0 < pk <= LARGEST_ID for pk in ids):
+        raise ValidationError(ATTENDANCE_NOT_ON_LIST, code="not_on_list")
+    if any(mark not in selectors.ATTENDANCE_MARKS for mark in marks.values()):
+        raise ValidationError(_("Mark each invitee as attended or no-show."), code="unknown_mark")
+    markable = Invitation.objects.select_for_update(of=("self",)).filter(
+        workshop=workshop,
+        pk__in=ids,
+        status__in=selectors.ATTENDANCE_STATUSES,
+        participant__in=Participant.objects.visible_to(by).values("pk"),
+    )
+    found = {invitation.pk: invitation for invitation in markable}
+    if found.keys() != set(ids):
+        raise ValidationError(ATTENDANCE_NOT_ON_LIST, code="not_on_list")
+    changed = []
+    for pk, mark in marks.items():
+        invitation = found[pk]
+        if invitation.status != mark:
+            invitation.status = mark
+            invitation.attendance_recorded_at = invitation.updated_at = now
+            invitation.attendance_recorded_by = by
+            changed.append(invitation)
+    Invitation.objects.bulk_update(
+        changed, ["status", "attendance_recorded_at", "attendance_recorded_by", "updated_at"]
+    )
+    return len(changed)

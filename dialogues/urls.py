@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import invitation_views, views
+from . import attendance_views, invitation_views, views
 
 app_name = "dialogues"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("invitations/<int:pk>/party/", invitation_views.invitation_change_party, name="invitation-party"),
     path("invitations/<int:pk>/remove/", invitation_views.invitation_remove, name="invitation-remove"),
     path("rsvp/<str:token>/", views.rsvp, name="rsvp"),
+    path("workshops/<int:pk>/attendance/", attendance_views.workshop_attendance, name="workshop-attendance"),
 ]

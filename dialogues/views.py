@@ -167,6 +167,9 @@ def workshop_detail(request, pk):
             "over_capacity": accepted > workshop.capacity,
             "languages": language_names(workshop.languages),
             "conflicts": selectors.workshop_conflicts(workshop, user=request.user, accepted_count=accepted),
+            # Attendance, once it has started: its facilitators and those who manage it.
+            "can_record_attendance": selectors.attendance_is_open(workshop)
+            and (can_manage or selectors.attendance_can_record(request.user, workshop)),
         },
     )
 

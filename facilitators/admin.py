@@ -6,7 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin, form_values
 
 from . import services
-from .models import ActionItem, Assignment, Facilitator, OutcomeReport, OutcomeReportVersion, TrackOneBriefing
+from .models import (
+    ActionItem,
+    Assignment,
+    Facilitator,
+    OutcomeReport,
+    OutcomeReportEvent,
+    OutcomeReportVersion,
+    TrackOneBriefing,
+)
 
 
 @admin.register(Facilitator)
@@ -43,10 +51,10 @@ class AssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 class ActionItemWrites:
     def create_record(self, request, form):
-        return services.action_item_create(**form_values(form))
+        return services.action_item_create(by=request.user, **form_values(form))
 
     def update_record(self, request, obj, form):
-        services.action_item_update(item=obj, **form_values(form))
+        services.action_item_update(item=obj, by=request.user, **form_values(form))
 
     def delete_record(self, request, obj):
         services.action_item_delete(item=obj)
@@ -90,6 +98,16 @@ class OutcomeReportVersionAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.Mode
     list_select_related = ("report", "saved_by")
 
 
+@admin.register(OutcomeReportEvent)
+class OutcomeReportEventAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """The steps of a report's workflow are written by its services; nobody rewrites them."""
+
+    visible_through = "report"
+    list_display = ("__str__", "report", "action", "version", "by", "at")
+    list_filter = ("action",)
+    list_select_related = ("report", "by")
+
+
 @admin.register(ActionItem)
 class ActionItemAdmin(ActionItemWrites, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "report", "owner_shown", "due_on", "status")
@@ -114,13 +132,13 @@ class TrackOneBriefingAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """A briefing is recorded and corrected here; it is never deleted (the record of what went to official
     diplomacy)."""
 
-    list_display = ("recipient", "report", "briefing_level", "briefed_on", "briefed_by")
-    list_filter = ("briefing_level",)
+    list_display = ("recipient", "recipient_role", "report", "briefing_level", "level", "briefed_on", "briefed_by")
+    list_filter = ("briefing_level", "recipient_role")
     list_select_related = ("report", "briefed_by")
     search_fields = ("recipient",)
 
     def create_record(self, request, form):
-        return services.track_one_briefing_create(**form_values(form))
+        return services.track_one_briefing_create(user=request.user, **form_values(form))
 
     def update_record(self, request, obj, form):
-        services.track_one_briefing_update(briefing=obj, **form_values(form))
+        services.track_one_briefing_update(briefing=obj, user=request.user, **form_values(form))

@@ -152,7 +152,7 @@ class OutcomeReport(models.Model):
         return _("Outcome report %(number)s") % {"number": self.pk}
 
     def get_absolute_url(self):
-        return reverse("dialogues:workshop-detail", args=[self.workshop_id])
+        return reverse("facilitators:report-detail", args=[self.pk])
 
     @property
     def effective_level(self):

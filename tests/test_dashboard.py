@@ -88,8 +88,12 @@ def test_the_facilitator_dashboard_lists_assignments_and_draft_reports(client, f
     workshop = f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL), title="Assigned one")
     f.AssignmentFactory(workshop=workshop, facilitator=facilitator_user.facilitator)
     f.OutcomeReportFactory(workshop=workshop, author=facilitator_user)
-    f.OutcomeReportFactory(
-        workshop=workshop, author=facilitator_user, status=OutcomeReport.Status.SUBMITTED, submitted_at=timezone.now()
+    f.OutcomeReportFactory(  # one report per workshop: the second is a session's
+        workshop=workshop,
+        session=f.AgendaSessionFactory(workshop=workshop),
+        author=facilitator_user,
+        status=OutcomeReport.Status.SUBMITTED,
+        submitted_at=timezone.now(),
     )
     client.force_login(facilitator_user)
     response = client.get(reverse("dashboard:home"))

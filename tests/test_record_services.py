@@ -418,8 +418,8 @@ def test_an_action_item_of_an_unknown_status_is_refused():
 def test_a_briefing_that_says_nothing_of_what_was_shared_is_refused(cleared_staff):
     with pytest.raises(ValidationError):
         track_one_briefing_create(
+            user=cleared_staff,
             report=factories.OutcomeReportFactory(),
-            briefed_by=cleared_staff,
             recipient="Office of the Special Envoy",
             briefing_level="senior_official",
             briefed_on=dt.date.today(),
