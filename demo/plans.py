@@ -549,9 +549,12 @@ ACTION_ITEMS = (
         AS.OPEN,
     ),
 )
+# An action owned by a participant who attended (no account needed: reminders carry a signed done-link).
+PARTICIPANT_ACTION_ITEM = ((REGIONAL.codename, "oslo"), "Send the delegation's contact sheet for the hotline", 2)
 BRIEFING = {
     "workshop": (REGIONAL.codename, "geneva"),
     "recipient": "Office of the Special Envoy for the Calder Sea (fictional)",
+    "recipient_role": TrackOneBriefing.RecipientRole.ENVOY,
     "briefing_level": TrackOneBriefing.BriefingLevel.SENIOR_OFFICIAL,
     "days_after_workshop": 14,
     "briefed_by": LEAD,

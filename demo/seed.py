@@ -67,6 +67,7 @@ from facilitators.models import (
     Assignment,
     Facilitator,
     OutcomeReport,
+    OutcomeReportEvent,
     OutcomeReportVersion,
     TrackOneBriefing,
 )
@@ -82,8 +83,12 @@ from participants.models import (
     Participant,
     SanctionsEntry,
     SanctionsHit,
+    SanctionsList,
     VettingCase,
+    VettingCaseEvent,
 )
+from participants.sanctions import FICTIONAL_LIST, sanctions_list_import
+from participants.screening import screening_run_process, screening_run_request
 from participants.services import (
     consent_records_import,
     organization_create,
@@ -94,6 +99,9 @@ from participants.services import (
     sanctions_entry_create,
     sanctions_hit_create,
     sanctions_hits_import,
+    vetting_case_decide,
+    vetting_case_open,
+    vetting_case_record,
     vetting_cases_import,
 )
 
@@ -120,6 +128,7 @@ from .plans import (
     ORGANISATION_KINDS_BY_CATEGORY,
     ORGANISATIONS,
     PARTICIPANT,
+    PARTICIPANT_ACTION_ITEM,
     PARTY_DESCRIPTIONS,
     REGIONAL,
     REGIONAL_WORKSHOPS,
@@ -156,6 +165,7 @@ SEEDED_MODELS = (
     Participant,
     ConsentRecord,
     VettingCase,
+    VettingCaseEvent,
     SanctionsEntry,
     SanctionsHit,
     Initiative,
@@ -171,8 +181,21 @@ SEEDED_MODELS = (
     DocumentVersion,
     OutcomeReport,
     OutcomeReportVersion,
+    OutcomeReportEvent,
     ActionItem,
     TrackOneBriefing,
+)
+
+# The public summary of the approved report: what anyone who may see the workshop reads once it is approved.
+PUBLIC_SUMMARY = (
+    "Participants discussed practical steps to prevent incidents at sea, including a **hotline** between coast "
+    "guards, and agreed to continue the conversation."
+)
+# A session's report returned by the lead with comments (the workflow's fourth state).
+RETURNED_SESSION_REPORT = (
+    (REGIONAL.codename, "oslo"),
+    FACILITATOR,
+    "Please describe the points of divergence without naming delegations, and add the agreed next steps.",
 )
 
 
@@ -340,6 +363,7 @@ class DemoCopy:
         self.seed_assignments(workshops)
         self.seed_invitations(workshops, parties, people)
         self.seed_sanctions(people)
+        self.seed_revetting(people)
         self.seed_documents(initiatives, workshops)
         self.seed_reports(workshops)
 
@@ -503,6 +527,36 @@ class DemoCopy:
         ]
         if rows:
             vetting_cases_import(rows=rows)
+
+    def seed_revetting(self, people):
+        """A re-vetting worked through the vetting pages' services, with its history: a member of the backchannel
+        (proposed for its STRICTLY_CONFIDENTIAL workshops) is vetted again before the next round; the checks and
+        the assessment are recorded and the approval proposed, which waits for a second admin (four eyes)."""
+        person = people[BACKCHANNEL.codename][1].participant
+        if VettingCase.objects.filter(participant=person).exclude(status__in=VettingCase.DECIDED).exists():
+            return
+        if VettingCase.objects.filter(participant=person).count() > 1:
+            return  # worked on since (confirmed or sent back): left as it is
+        case = vetting_case_open(
+            participant=person, by=self.admin, notes="Re-vetting before the third round of the backchannel."
+        )
+        case = vetting_case_record(
+            case=case,
+            by=self.admin,
+            identity_checked=True,
+            references_checked=True,
+            conflict_of_interest_checked=True,
+            sanctions_screened=True,
+            references=(
+                "A former ambassador who worked with them for six years, and the head of a mediation NGO: both "
+                "confirm their standing with the government side and their discretion."
+            ),
+            conflict_of_interest="Declares a seat on the board of a logistics company; no contracts in the corridor.",
+            risk_assessment=Participant.RiskLevel.MEDIUM,
+            risk_rationale="Known to the other side's hardliners; travels through a contested border crossing.",
+            notes="Asked that their name never appear in minutes.",
+        )
+        vetting_case_decide(case=case, by=self.admin, decision=VettingCase.Status.APPROVED)
 
     def seed_consents(self, people):
         K = ConsentRecord.Kind
@@ -892,7 +946,9 @@ class DemoCopy:
         return ContentFile(demo_pdf(document.title, lines), name=f"{slugify(document.title)[:60]}.pdf")
 
     def seed_reports(self, workshops):
-        found = by_key(OutcomeReport.objects.filter(workshop__in=workshops.values()), "workshop_id")
+        # One report per workshop (these), and one per agenda session (``seed_session_report``).
+        workshop_reports = OutcomeReport.objects.filter(workshop__in=workshops.values(), session__isnull=True)
+        found = by_key(workshop_reports, "workshop_id")
         reports = {}
         for key, status, author, approver in REPORTS:
             workshop = workshops[key]
@@ -903,12 +959,34 @@ class DemoCopy:
                     fields["submitted_at"] = workshop.ends_at + dt.timedelta(days=6)
                 if approver is not None:
                     fields.update(
-                        approved_by=self.users[approver], approved_at=workshop.ends_at + dt.timedelta(days=10)
+                        approved_by=self.users[approver],
+                        approved_at=workshop.ends_at + dt.timedelta(days=10),
+                        approved_version=1,
+                        public_summary=PUBLIC_SUMMARY,
                     )
                 report = outcome_report_create(workshop=workshop, author=self.users[author], **fields)
             reports[key] = report
+        self.seed_session_report(workshops)
         self.seed_action_items(reports)
         self.seed_briefing(reports, workshops)
+
+    def seed_session_report(self, workshops):
+        """A report of one agenda session, returned to its facilitator with the lead's comments."""
+        key, author, comment = RETURNED_SESSION_REPORT
+        workshop = workshops[key]
+        session = workshop.sessions.order_by("starts_at", "pk").first()
+        if session is None or OutcomeReport.objects.filter(session=session).exists():
+            return
+        outcome_report_create(
+            workshop=workshop,
+            session=session,
+            author=self.users[author],
+            status=OutcomeReport.Status.RETURNED,
+            submitted_at=workshop.ends_at + dt.timedelta(days=3),
+            review_comment=comment,
+            level=workshop.level,
+            summary=REPORT_TEXTS["summary"],
+        )
 
     def seed_action_items(self, reports):
         found = set(ActionItem.objects.filter(report__in=reports.values()).values_list("report_id", "title"))
@@ -923,18 +1001,46 @@ class DemoCopy:
                     status=status,
                     completed_at=self.days(due) if status == ActionItem.Status.DONE else None,
                 )
+        key, title, due = PARTICIPANT_ACTION_ITEM
+        report = reports[key]
+        if (report.pk, title) not in found:
+            attended = (
+                Invitation.objects.filter(workshop=report.workshop, status=Invitation.Status.ATTENDED)
+                .select_related("participant")
+                .order_by("pk")
+                .first()
+            )
+            if attended is not None:
+                action_item_create(
+                    report=report,
+                    title=title,
+                    owner_participant=attended.participant,
+                    due_on=self.today + dt.timedelta(days=due),
+                )
 
     def seed_briefing(self, reports, workshops):
         report, workshop = reports[BRIEFING["workshop"]], workshops[BRIEFING["workshop"]]
         if not TrackOneBriefing.objects.filter(report=report, recipient=BRIEFING["recipient"]).exists():
             track_one_briefing_create(
+                user=self.users[BRIEFING["briefed_by"]],
                 report=report,
-                briefed_by=self.users[BRIEFING["briefed_by"]],
+                reports=[report],
                 recipient=BRIEFING["recipient"],
+                recipient_role=BRIEFING["recipient_role"],
                 briefing_level=BRIEFING["briefing_level"],
                 briefed_on=workshop.ends_at.date() + dt.timedelta(days=BRIEFING["days_after_workshop"]),
                 shared=BRIEFING["shared"],
             )
+
+
+def seed_sanctions_list(admin):
+    """The fictional consolidated list (``participants/sanctions_data``), imported once as the sanctions page
+    imports a file, and everyone screened against it here and now (as the Celery task would)."""
+    if SanctionsList.objects.filter(source="UNSC").exists():
+        return
+    sanctions_list_import(data=FICTIONAL_LIST.read_bytes(), file_name=FICTIONAL_LIST.name, by=admin, screen=False)
+    run = screening_run_request(reason="list_import", by=admin)
+    screening_run_process(run.pk)
 
 
 @transaction.atomic
@@ -960,5 +1066,6 @@ def demo_seed(*, scale=1, participants_per_copy=STORY_PARTICIPANTS):
         ).build()
         if number & (number - 1) == 0 or number == scale:  # whenever the copies have doubled, and at the end
             statistics_refreshed()
+    seed_sanctions_list(users[ADMIN])
     result.created = row_counts() - before
     return result

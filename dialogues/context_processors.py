@@ -13,6 +13,8 @@ from accounts import selectors as account_selectors
 from core.views import outbox_can_read
 from core.visibility import is_admin
 from participants import selectors as participant_selectors
+from participants.sanctions import sees_sanctions
+from participants.vetting_selectors import vetting_can_work
 
 from . import selectors
 
@@ -31,8 +33,20 @@ class Links:
         return selectors.workshop_can_list(self.user)
 
     @cached_property
+    def open_facilitation(self):
+        return selectors.facilitation_can_open(self.user)  # facilitators.workspace_views.workspace
+
+    @cached_property
     def list_participants(self):
         return participant_selectors.participant_can_work_on(self.user)
+
+    @cached_property
+    def work_on_vetting(self):
+        return vetting_can_work(self.user)  # participants.vetting_views
+
+    @cached_property
+    def work_on_sanctions(self):
+        return sees_sanctions(self.user)  # participants.sanctions_views
 
     @cached_property
     def list_organisations(self):

@@ -1,14 +1,26 @@
 from django import forms
 from django.contrib import admin
+from django.db.models import OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin, country_column, form_values
 
 from .forms import OrganizationRulesMixin, ParticipantRulesMixin
-from .models import ConsentRecord, Organization, Participant, SanctionsEntry, SanctionsHit, VettingCase
+from .models import (
+    ConsentRecord,
+    Organization,
+    Participant,
+    SanctionsEntry,
+    SanctionsHit,
+    SanctionsList,
+    ScreeningRun,
+    VettingCase,
+    VettingCaseEvent,
+)
 from .selectors import participant_search_q
 from .services import (
     PARTICIPANT_DETAILS,
+    VETTING_ASSESSMENT_FIELDS,
     consent_record_create,
     consent_record_update,
     organization_create,
@@ -22,8 +34,11 @@ from .services import (
     sanctions_entry_update,
     sanctions_hit_create,
     sanctions_hit_update,
-    vetting_case_create,
-    vetting_case_update,
+    vetting_case_confirm,
+    vetting_case_decide,
+    vetting_case_open,
+    vetting_case_record,
+    vetting_case_return,
 )
 
 # What of a participant is identity: withheld from admins who may not see it.
@@ -182,20 +197,167 @@ class ConsentRecordAdmin(ParticipantChoiceMixin, ScopedAdminMixin, admin.ModelAd
         consent_record_update(consent=obj, by=request.user, **form_values(form))
 
 
+class VettingCaseAddForm(forms.ModelForm):
+    class Meta:
+        model = VettingCase
+        fields = ("participant", "notes")
+
+
+# What the admin's change page may do besides saving the checks: the services' steps.
+CONFIRM, RETURN = "confirm", "return"
+VETTING_ADMIN_STEPS = [
+    ("", _("Only save the checks and assessment")),
+    (VettingCase.Status.APPROVED, _("Approve")),
+    (VettingCase.Status.APPROVED_WITH_CONDITIONS, _("Approve with conditions")),
+    (VettingCase.Status.REJECTED, _("Reject")),
+    (CONFIRM, _("Confirm the approval awaiting a second admin")),
+    (RETURN, _("Send the approval awaiting confirmation back to review")),
+]
+
+
+class VettingCaseChangeForm(forms.ModelForm):
+    """The checks and assessment, and a step of the workflow; dates, expiry and status are the system's."""
+
+    step = forms.ChoiceField(label=_("Then"), choices=VETTING_ADMIN_STEPS, required=False)
+    decision_conditions = forms.CharField(
+        label=_("Conditions"), required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    decision_text = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for a rejection, and for sending an approval back."),
+    )
+
+    class Meta:
+        model = VettingCase
+        fields = VETTING_ASSESSMENT_FIELDS
+
+
 @admin.register(VettingCase)
 class VettingCaseAdmin(ParticipantChoiceMixin, ScopedAdminMixin, admin.ModelAdmin):
-    """A vetting case is opened and decided here; it is never deleted (the record of a decision)."""
+    """A vetting case is opened, worked on and decided here through the same services as Parley's vetting
+    pages (``participants.vetting_views``): the decision's date, the expiry and the status are the system's,
+    and every rule (checks before an approval, no open sanctions hit, four eyes) answers with its message.
+    A case is never deleted (the record of a decision)."""
 
-    list_display = ("__str__", "participant", "status", "reviewer", "decided_at", "expires_at")
+    list_display = ("__str__", "shown_participant", "status", "reviewer", "created_at", "decided_at", "expires_at")
     list_filter = ("status", "sanctions_screened")
     list_select_related = ("participant", "reviewer")
-    search_fields = ("participant__codename",)
+    search_fields = ("participant__codename",)  # the search itself: get_search_results
+    readonly_fields = (
+        "shown_participant",
+        "status",
+        "reviewer",
+        "checks_recorded_by",
+        "proposed_status",
+        "proposed_by",
+        "confirmed_by",
+        "confirmed_at",
+        "conditions",
+        "decision_reason",
+        "decided_at",
+        "expires_at",
+        "created_at",
+    )
+
+    def get_queryset(self, request):
+        cases = super().get_queryset(request)
+        return cases.annotate(
+            participant_identity_visible=Participant.objects.filter(
+                Participant.objects.identity_q(request.user), pk=OuterRef("participant_id")
+            ).values("pk")[:1]
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        """By the participant's name or codename, never matching a name the admin may not see."""
+        search_term = search_term.strip()
+        if not search_term:
+            return queryset, False
+        found = Participant.objects.visible_to(request.user).filter(participant_search_q(request.user, search_term))
+        return queryset.filter(participant__in=found.order_by().values("pk")), False
+
+    @admin.display(description=_("participant"))
+    def shown_participant(self, case):
+        participant = case.participant
+        participant.identity_visible_to_viewer = bool(getattr(case, "participant_identity_visible", None))
+        return participant.display_name
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = VettingCaseAddForm if obj is None else VettingCaseChangeForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("participant", "notes")
+        return (
+            *self.readonly_fields,
+            *VETTING_ASSESSMENT_FIELDS,
+            "step",
+            "decision_conditions",
+            "decision_text",
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
 
     def create_record(self, request, form):
-        return vetting_case_create(**form_values(form))
+        data = form.cleaned_data
+        return vetting_case_open(participant=data["participant"], by=request.user, notes=data.get("notes") or "")
 
     def update_record(self, request, obj, form):
-        vetting_case_update(case=obj, **form_values(form))
+        data = form.cleaned_data
+        changed = {name: data[name] for name in VETTING_ASSESSMENT_FIELDS if name in form.changed_data}
+        if changed:
+            vetting_case_record(case=obj, by=request.user, **changed)
+        step = data.get("step")
+        if step == CONFIRM:
+            vetting_case_confirm(case=obj, by=request.user)
+        elif step == RETURN:
+            vetting_case_return(case=obj, by=request.user, reason=data.get("decision_text", ""))
+        elif step:
+            vetting_case_decide(
+                case=obj,
+                by=request.user,
+                decision=step,
+                conditions=data.get("decision_conditions", ""),
+                reason=data.get("decision_text", ""),
+            )
+
+
+@admin.register(VettingCaseEvent)
+class VettingCaseEventAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """A case's history, read-only: written by the vetting services alone."""
+
+    visible_through = "case"
+    list_display = ("at", "case", "action", "actor")
+    list_filter = ("action",)
+    list_select_related = ("case", "actor")
+    fields = ("case", "at", "actor", "action", "changes")
+    readonly_fields = fields
+
+
+@admin.register(SanctionsList)
+class SanctionsListAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """The imported versions, read-only: lists are imported by the import service (page or command) alone."""
+
+    list_display = ("source", "generated_on", "imported_at", "entry_count", "is_current", "imported_by")
+    list_filter = ("source", "is_current")
+    list_select_related = ("imported_by",)
+    fields = list_display + ("file_name", "sha256")
+    readonly_fields = fields
+
+
+@admin.register(ScreeningRun)
+class ScreeningRunAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Screening runs, read-only: started by the screening service alone."""
+
+    list_display = ("created_at", "reason", "status", "done", "total", "hits_found", "list_version")
+    list_filter = ("status",)
+    list_select_related = ("list_version",)
+    fields = list_display + ("participant", "requested_by", "started_at", "finished_at", "error")
+    readonly_fields = fields
 
 
 class SanctionsEntryAdminForm(forms.ModelForm):

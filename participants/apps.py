@@ -8,3 +8,6 @@ class ParticipantsConfig(AppConfig):
 
     def ready(self):
         from . import choices  # noqa: F401  (registers the app's type-ahead sources)
+        from .messages import register_kinds
+
+        register_kinds()

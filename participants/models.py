@@ -15,6 +15,8 @@ from .querysets import (
     ParticipantQuerySet,
     SanctionsEntryQuerySet,
     SanctionsHitQuerySet,
+    SanctionsListQuerySet,
+    ScreeningRunQuerySet,
     VettingCaseQuerySet,
 )
 
@@ -359,7 +361,7 @@ class VettingCase(models.Model):
         return _("Vetting case %(number)s") % {"number": self.pk}
 
     def get_absolute_url(self):
-        return reverse("participants:participant-detail", args=[self.participant_id])
+        return reverse("participants:vetting-case", args=[self.pk])
 
     @property
     def is_current_approval(self):
@@ -408,6 +410,8 @@ class SanctionsList(models.Model):
     )
     imported_at = models.DateTimeField(_("imported"), default=timezone.now)
 
+    objects = SanctionsListQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("sanctions list version")
         verbose_name_plural = _("sanctions list versions")
@@ -447,6 +451,8 @@ class ScreeningRun(models.Model):
     created_at = models.DateTimeField(_("requested"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = ScreeningRunQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("screening run")

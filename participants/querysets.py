@@ -1,7 +1,7 @@
 """Scoped reads of the participants app: one ``visible_to(user)`` per model."""
 
 from django.db import models
-from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.db.models import Case, OuterRef, Q, Subquery, Value, When
 
 from core.levels import Level
 from core.visibility import identity_rule, is_admin, is_organisation_member, participant_rule
@@ -38,9 +38,10 @@ class ParticipantQuerySet(models.QuerySet):
         )
 
     def with_vetting_status(self):
-        """The status of each participant's latest vetting case, the one thing staff may see of vetting."""
+        """The status of each participant's standing vetting case (``VettingCaseQuerySet.standing_first``), the
+        one thing staff may see of vetting."""
         VettingCase = self.model.vetting_cases.rel.related_model
-        latest = VettingCase.objects.filter(participant=OuterRef("pk")).order_by("-created_at", "-pk")
+        latest = VettingCase.objects.filter(participant=OuterRef("pk")).standing_first()
         return self.annotate(
             vetting_status=Subquery(latest.values("status")[:1]),
             vetting_expires_at=Subquery(latest.values("expires_at")[:1]),
@@ -48,6 +49,12 @@ class ParticipantQuerySet(models.QuerySet):
 
 
 class VettingCaseQuerySet(models.QuerySet):
+    def standing_first(self):
+        """The cases in the order that puts first the one that stands: the latest decided, else the latest
+        opened. A renewal opened before an approval runs out leaves the approval standing until it expires
+        or the renewal is decided; a rejection ends it at once."""
+        return self.order_by(models.F("decided_at").desc(nulls_last=True), "-created_at", "-pk")
+
     def visible_to(self, user):
         if not is_admin(user) or user.clearance < Level.CONFIDENTIAL:
             return self.none()
@@ -64,3 +71,17 @@ class SanctionsEntryQuerySet(models.QuerySet):
 
 class SanctionsHitQuerySet(VettingCaseQuerySet):
     pass
+
+
+class SanctionsListQuerySet(SanctionsEntryQuerySet):
+    """The imported versions of the lists: CONFIDENTIAL work of admins alone, like their entries."""
+
+
+class ScreeningRunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Admins cleared for CONFIDENTIAL; a run of one participant only when that participant is visible to
+        them (a run of everyone names no one)."""
+        if not is_admin(user) or user.clearance < Level.CONFIDENTIAL:
+            return self.none()
+        Participant = self.model.participant.field.related_model
+        return self.filter(Q(participant__isnull=True) | Q(participant__in=Participant.objects.visible_to(user)))

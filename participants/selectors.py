@@ -430,13 +430,14 @@ def open_sanctions_hit_count(user):
 
 # --- Vetting that clears a person for a workshop (the invitation services and pages ask these) ----------
 
-# From this level up, only people whose latest vetting case is an approval that has not run out may be
+# From this level up, only people whose standing vetting case (the latest decided one, else the latest; see
+# ``VettingCaseQuerySet.standing_first``) is an approval that has not run out may be
 # invited (DESIGN.md: "Only approved, unexpired participants can be invited to CONFIDENTIAL or higher").
 VETTING_REQUIRED_FROM = Level.CONFIDENTIAL
 
 
 def vetting_refusal(level, status, expires_at, *, now=None):
-    """Why a person whose latest vetting case has ``status`` and ``expires_at`` (``with_vetting_status``)
+    """Why a person whose standing vetting case has ``status`` and ``expires_at`` (``with_vetting_status``)
     may not be invited to a workshop of ``level``; ``None`` if they may. What staff may know of vetting
     (the status), never the case's notes."""
     if level < VETTING_REQUIRED_FROM:
@@ -455,23 +456,23 @@ def vetting_refusal(level, status, expires_at, *, now=None):
 
 def participant_vetting_refusal(participant, level, *, on=None):
     """Why ``participant`` may not be invited to a workshop of ``level`` on ``on`` (now by default), from their
-    latest vetting case (``vetting_refusal``); ``None`` if they may. One query, none below the level."""
+    standing vetting case (``vetting_refusal``); ``None`` if they may. One query, none below the level."""
     if level < VETTING_REQUIRED_FROM:
         return None
-    cases = VettingCase.objects.filter(participant=participant).order_by("-created_at", "-pk")
+    cases = VettingCase.objects.filter(participant=participant).standing_first()
     latest = cases.values("status", "expires_at").first() or {"status": None, "expires_at": None}
     return vetting_refusal(level, latest["status"], latest["expires_at"], now=on)
 
 
 def participant_vetting_clear(participant, *, on=None):
-    """Whether ``participant``'s latest vetting case is an approval (with or without conditions) that runs
+    """Whether ``participant``'s standing vetting case is an approval (with or without conditions) that runs
     past ``on`` (now by default). One query."""
     return participant_vetting_refusal(participant, VETTING_REQUIRED_FROM, on=on) is None
 
 
 def participants_cleared_for(level, participants, *, now=None):
     """Of ``participants`` (a queryset of them), those who may be invited to a workshop of ``level``: all of
-    them below ``VETTING_REQUIRED_FROM``; from there, those whose latest vetting case is an unexpired
+    them below ``VETTING_REQUIRED_FROM``; from there, those whose standing vetting case is an unexpired
     approval."""
     if level < VETTING_REQUIRED_FROM:
         return participants

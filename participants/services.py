@@ -6,17 +6,34 @@ The forms ask the same checks (``participant_refusals``, ``organization_refusals
 to the field before anything is saved.
 """
 
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django_countries import countries
 
+from core import outbox
 from core.db import clash_refused, record_saved, records_imported
+from core.levels import Level, Role
+from core.visibility import is_admin
 
-from .models import ConsentRecord, Organization, Participant, SanctionsEntry, SanctionsHit, VettingCase
+from . import screening
+from .models import (
+    ConsentRecord,
+    Organization,
+    Participant,
+    SanctionsEntry,
+    SanctionsHit,
+    VettingCase,
+    VettingCaseEvent,
+)
 
 # The consents recorded through the participant form; others (photography) are left alone.
 FORM_CONSENT_KINDS = (ConsentRecord.Kind.DATA_PROCESSING, ConsentRecord.Kind.CHATHAM_HOUSE)
@@ -141,6 +158,8 @@ def participant_create(*, by, consents=(), **fields):
     with clash_refused(CLASH_MESSAGE):
         participant.save()
     participant_consents_set(participant=participant, given=consents, by=by)
+    # Screened against the current sanctions lists once committed (Celery; nothing when no list yet).
+    screening.screening_run_request(participant=participant, reason="created", by=by)
     return participant
 
 
@@ -149,6 +168,7 @@ def participant_update(*, participant, by, consents=None, **changes):
     """Change ``participant`` (the instance passed is changed too, also when the change is refused);
     ``consents`` is None to leave the consents alone, or the kinds given, as for ``participant_create``."""
     _refuse_unknown_fields(changes, PARTICIPANT_FIELDS)
+    screened_as = screening.screening_fields(participant)
     for field, value in changes.items():
         setattr(participant, field, list(value) if field == "languages" else value)
     _refuse_invalid_participant(participant, by=by)
@@ -156,6 +176,8 @@ def participant_update(*, participant, by, consents=None, **changes):
         participant.save()
     if consents is not None:
         participant_consents_set(participant=participant, given=consents, by=by)
+    if screening.screening_fields(participant) != screened_as:  # a new name, date of birth or nationality
+        screening.screening_run_request(participant=participant, reason="changed", by=by)
     return participant
 
 
@@ -308,7 +330,10 @@ def participants_import(*, by, rows):
             raise ValidationError(errors)
         taken["email"].add(participant.email.upper())
         taken["codename"].add(participant.codename.upper())
-    return records_imported(Participant, participants, relations=("organization", "user"))
+    imported = records_imported(Participant, participants, relations=("organization", "user"))
+    if imported:  # one screening of everyone (a run covers one person or all), not one per row
+        screening.screening_run_request(participant=None, reason="imported", by=by)
+    return imported
 
 
 @transaction.atomic
@@ -391,17 +416,333 @@ def consent_record_update(*, consent, by, **changes):
     return record_saved(consent, changes)
 
 
-@transaction.atomic
-def vetting_case_create(*, participant, **fields):
-    """One vetting case, as it stands (``vetting_cases_import`` records many): a decision has a date, an
-    approval an expiry after it, and conditions are stated."""
-    return record_saved(VettingCase(participant=participant), fields)
+# --- Vetting: a case per participant, worked through by admins (issue 16)
+#
+# A case is opened (pending), its checks and assessment recorded (in review), then decided: approved,
+# approved with conditions, or rejected. The decision's date and an approval's expiry are the system's.
+# An approval needs every required check recorded and no open sanctions hit; for a person proposed for a
+# STRICTLY_CONFIDENTIAL workshop it waits for a second admin (four eyes), who neither recorded checks
+# nor proposed it. Every change is written to the case's history (``VettingCaseEvent``).
+
+VETTING_CHECKS = ("identity_checked", "references_checked", "conflict_of_interest_checked", "sanctions_screened")
+VETTING_ASSESSMENT_FIELDS = (
+    *VETTING_CHECKS,
+    "references",
+    "conflict_of_interest",
+    "risk_assessment",
+    "risk_rationale",
+    "notes",
+)
+# The case's confidential notes: the history says that they changed, never what they said (a note taken
+# back stays taken back).
+VETTING_TEXT_KEPT_OUT_OF_HISTORY = frozenset({"notes"})
+VETTING_DECISIONS = (
+    VettingCase.Status.APPROVED,
+    VettingCase.Status.APPROVED_WITH_CONDITIONS,
+    VettingCase.Status.REJECTED,
+)
+# Invitations that no longer propose their participant for the workshop.
+NOT_PROPOSING_INVITATION_STATUSES = ("declined", "withdrawn")
+
+
+class VettingAction:
+    """What a history entry records (``VettingCaseEvent.action``)."""
+
+    OPENED = "opened"
+    CHECKS_RECORDED = "checks_recorded"
+    PROPOSED = "approval_proposed"
+    DECIDED = "decided"
+    CONFIRMED = "approval_confirmed"
+    RETURNED = "approval_returned"
+
+
+def vetting_validity():
+    """How long an approval holds from its decision (``PARLEY_VETTING_VALIDITY_DAYS``, twelve months by default)."""
+    return dt.timedelta(days=settings.PARLEY_VETTING_VALIDITY_DAYS)
+
+
+def _refuse_unless_vetter(by):
+    if not (is_admin(by) and by.clearance >= Level.CONFIDENTIAL):
+        raise ValidationError(_("Only admins cleared for CONFIDENTIAL records vet participants."), code="not_a_vetter")
+
+
+def _history_value(value):
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def _case_changes(case, values):
+    """``{field: [before, after]}`` of the ``values`` that differ from ``case``'s; the notes only as "changed"."""
+    changes = {}
+    for field, value in values.items():
+        before = getattr(case, field)
+        if before == value:
+            continue
+        if field in VETTING_TEXT_KEPT_OUT_OF_HISTORY:
+            changes[field] = "changed"
+        else:
+            changes[field] = [_history_value(before), _history_value(value)]
+    return changes
+
+
+def _case_saved(case, *, by, action, changes):
+    case.full_clean()
+    with clash_refused():
+        case.save()
+    VettingCaseEvent.objects.create(case=case, actor=by, action=action, changes=changes)
+    return case
+
+
+def _case_locked(case):
+    """The case as stored, locked until the change commits: two admins acting at once act one after the other."""
+    return VettingCase.objects.select_for_update().select_related("participant").get(pk=case.pk)
+
+
+def _refuse_unless_status(case, *statuses):
+    if case.status in statuses:
+        return
+    if case.status == VettingCase.Status.AWAITING_CONFIRMATION:
+        message = _("An approval of this case awaits a second admin: confirm it or send it back first.")
+    elif case.status in VettingCase.DECIDED:
+        message = _("This case is decided and closed; open a new case to vet the participant again.")
+    else:
+        message = _("No approval awaits confirmation on this case.")
+    raise ValidationError(message, code="case_status")
+
+
+def vetting_case_missing_checks(case):
+    """The labels of what an approval still needs recorded on ``case`` (empty: nothing)."""
+    missing = [VettingCase._meta.get_field(name).verbose_name for name in VETTING_CHECKS if not getattr(case, name)]
+    if case.risk_assessment is None:
+        missing.append(VettingCase._meta.get_field("risk_assessment").verbose_name)
+    if not case.risk_rationale.strip():
+        missing.append(VettingCase._meta.get_field("risk_rationale").verbose_name)
+    return missing
+
+
+def _refuse_unready_approval(case):
+    """An approval needs every required check recorded and no open sanctions hit of the participant."""
+    problems = []
+    missing = vetting_case_missing_checks(case)
+    if missing:
+        problems.append(
+            ValidationError(
+                _("An approval needs every check recorded first. Still missing: %(missing)s."),
+                code="checks_missing",
+                params={"missing": ", ".join(str(label) for label in missing)},
+            )
+        )
+    open_hits = SanctionsHit.objects.filter(participant_id=case.participant_id, status=SanctionsHit.Status.OPEN).count()
+    if open_hits:
+        problems.append(
+            ValidationError(
+                ngettext_lazy(
+                    "%(count)s sanctions hit of this participant is still open: clear or confirm it before approving.",
+                    "%(count)s sanctions hits of this participant are still open: "
+                    "clear or confirm them before approving.",
+                    "count",
+                ),
+                code="open_sanctions_hit",
+                params={"count": open_hits},
+            )
+        )
+    if problems:
+        raise ValidationError(problems)
+
+
+def vetting_needs_second_admin(participant):
+    """Whether an approval of ``participant`` needs a second admin's confirmation: they are proposed for
+    (invited to, neither declined nor withdrawn) a workshop whose effective level is STRICTLY_CONFIDENTIAL
+    (its own level or its initiative's). Through the reverse relation: participants come before dialogues."""
+    strict = Level.STRICTLY_CONFIDENTIAL
+    return (
+        Participant.invitations.rel.related_model._default_manager.filter(participant=participant)
+        .exclude(status__in=NOT_PROPOSING_INVITATION_STATUSES)
+        .filter(Q(workshop__level__gte=strict) | Q(workshop__initiative__level__gte=strict))
+        .exists()
+    )
+
+
+def vetting_case_confirmers_excluded(case):
+    """The accounts that may not confirm ``case``'s approval: whoever recorded checks on it (now or earlier,
+    from its history) and whoever proposed the approval."""
+    excluded = {case.checks_recorded_by_id, case.proposed_by_id}
+    excluded |= set(
+        case.events.filter(action=VettingAction.CHECKS_RECORDED, actor__isnull=False).values_list("actor_id", flat=True)
+    )
+    return excluded - {None}
 
 
 @transaction.atomic
-def vetting_case_update(*, case, **changes):
-    """Change a vetting case (its status, checks, decision, expiry), under the same rules."""
-    return record_saved(case, changes)
+def vetting_case_open(*, participant, by, notes=""):
+    """Open a vetting case of ``participant`` (pending, ``by`` its reviewer); one open case at a time."""
+    _refuse_unless_vetter(by)
+    # The participant's row locked: two admins opening a case at once open one.
+    if not Participant.objects.visible_to(by).select_for_update().filter(pk=participant.pk).exists():
+        raise ValidationError(_("This participant cannot be vetted by you."), code="not_visible")
+    if VettingCase.objects.filter(participant=participant, status__in=VettingCase.OPEN).exists():
+        raise ValidationError(
+            _("This participant already has an open vetting case: work on that one."), code="case_open"
+        )
+    case = VettingCase(participant=participant, reviewer=by, notes=notes.strip())
+    changes = {"status": [None, case.status]}
+    if case.notes:
+        changes["notes"] = "changed"
+    return _case_saved(case, by=by, action=VettingAction.OPENED, changes=changes)
+
+
+@transaction.atomic
+def vetting_case_record(*, case, by, **values):
+    """Record checks and assessment on an open case (``values``: fields of ``VETTING_ASSESSMENT_FIELDS``);
+    ``by`` is then who recorded the checks, and a pending case is in review. Returns the case as stored."""
+    _refuse_unknown_fields(values, frozenset(VETTING_ASSESSMENT_FIELDS))
+    _refuse_unless_vetter(by)
+    case = _case_locked(case)
+    _refuse_unless_status(case, VettingCase.Status.PENDING, VettingCase.Status.IN_REVIEW)
+    for name in ("references", "conflict_of_interest", "risk_rationale", "notes"):
+        if name in values:
+            values[name] = (values[name] or "").strip()
+    changes = _case_changes(case, values)
+    if not changes:
+        return case
+    for field, value in values.items():
+        setattr(case, field, value)
+    case.checks_recorded_by = by
+    if case.reviewer_id is None:
+        case.reviewer = by
+    if case.status == VettingCase.Status.PENDING:
+        case.status = VettingCase.Status.IN_REVIEW
+        changes["status"] = [VettingCase.Status.PENDING, VettingCase.Status.IN_REVIEW]
+    return _case_saved(case, by=by, action=VettingAction.CHECKS_RECORDED, changes=changes)
+
+
+@transaction.atomic
+def vetting_case_decide(*, case, by, decision, conditions="", reason=""):
+    """Decide an open case: approve, approve with ``conditions`` (required), or reject with ``reason``
+    (required). The decision is dated now, and an approval expires after ``vetting_validity()``. An
+    approval of someone proposed for a STRICTLY_CONFIDENTIAL workshop waits for a second admin instead
+    (``vetting_case_confirm``). Returns the case as stored."""
+    _refuse_unless_vetter(by)
+    case = _case_locked(case)
+    _refuse_unless_status(case, VettingCase.Status.PENDING, VettingCase.Status.IN_REVIEW)
+    conditions, reason = (conditions or "").strip(), (reason or "").strip()
+    errors = {}
+    if decision not in VETTING_DECISIONS:
+        errors["decision"] = ValidationError(_("Choose a decision: approve, approve with conditions, or reject."))
+    elif decision == VettingCase.Status.APPROVED_WITH_CONDITIONS and not conditions:
+        errors["conditions"] = ValidationError(_("Write the conditions of the approval."), code="conditions_missing")
+    elif decision == VettingCase.Status.REJECTED and not reason:
+        errors["reason"] = ValidationError(_("Give the reason for the rejection."), code="reason_missing")
+    if errors:
+        raise ValidationError(errors)
+    approval = decision in VettingCase.APPROVED_STATUSES
+    if approval:
+        _refuse_unready_approval(case)
+    values = {
+        "conditions": conditions if decision == VettingCase.Status.APPROVED_WITH_CONDITIONS else "",
+        "decision_reason": reason,
+        "reviewer": by,
+    }
+    if approval and vetting_needs_second_admin(case.participant):
+        values.update(status=VettingCase.Status.AWAITING_CONFIRMATION, proposed_status=decision, proposed_by=by)
+        action = VettingAction.PROPOSED
+    else:
+        now = timezone.now()
+        values.update(status=decision, decided_at=now, expires_at=now + vetting_validity() if approval else None)
+        action = VettingAction.DECIDED
+    changes = _case_changes(case, values)
+    for field, value in values.items():
+        setattr(case, field, value)
+    return _case_saved(case, by=by, action=action, changes=changes)
+
+
+@transaction.atomic
+def vetting_case_confirm(*, case, by):
+    """A second admin confirms the approval awaiting on ``case`` (four eyes): not one who recorded its
+    checks or proposed it. The rules of an approval are asked again (a sanctions hit may have come up
+    since). The decision is dated now, and expires after ``vetting_validity()``."""
+    _refuse_unless_vetter(by)
+    case = _case_locked(case)
+    _refuse_unless_status(case, VettingCase.Status.AWAITING_CONFIRMATION)
+    if by.pk in vetting_case_confirmers_excluded(case):
+        raise ValidationError(
+            _(
+                "Four eyes: an admin who recorded the checks or proposed the approval cannot also confirm it. "
+                "Another admin must confirm."
+            ),
+            code="four_eyes",
+        )
+    _refuse_unready_approval(case)
+    now = timezone.now()
+    values = {
+        "status": case.proposed_status,
+        "confirmed_by": by,
+        "confirmed_at": now,
+        "decided_at": now,
+        "expires_at": now + vetting_validity(),
+    }
+    changes = _case_changes(case, values)
+    for field, value in values.items():
+        setattr(case, field, value)
+    return _case_saved(case, by=by, action=VettingAction.CONFIRMED, changes=changes)
+
+
+@transaction.atomic
+def vetting_case_return(*, case, by, reason):
+    """Send an approval awaiting confirmation back to review, with ``reason`` (required): the second
+    admin's "not yet", or the proposer withdrawing it."""
+    _refuse_unless_vetter(by)
+    case = _case_locked(case)
+    _refuse_unless_status(case, VettingCase.Status.AWAITING_CONFIRMATION)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ValidationError(_("Say why the approval goes back."), code="reason_missing")})
+    values = {"status": VettingCase.Status.IN_REVIEW, "proposed_status": "", "proposed_by": None}
+    changes = _case_changes(case, values)
+    changes["why"] = reason
+    for field, value in values.items():
+        setattr(case, field, value)
+    return _case_saved(case, by=by, action=VettingAction.RETURNED, changes=changes)
+
+
+def _admins_to_digest():
+    return (
+        get_user_model()
+        ._default_manager.filter(role=Role.ADMIN, is_active=True, clearance__gte=Level.CONFIDENTIAL)
+        .exclude(email="")
+    )
+
+
+def vetting_digest_week(now=None):
+    year, week, _day = timezone.localdate(now).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@transaction.atomic
+def vetting_digest_enqueue(*, now=None):
+    """Weekly: each admin's digest of approvals expiring within 30 days and cases open longer than 14 days,
+    of the cases they may see (``VettingCase.objects.visible_to``), into the outbox; none for an admin with
+    nothing in it. Once per admin and ISO week: the key decides. Returns how many were written."""
+    from .vetting_selectors import vetting_digest_for  # the selectors read the models this module writes
+
+    week = vetting_digest_week(now)
+    written = 0
+    for admin in _admins_to_digest().order_by("pk"):
+        digest = vetting_digest_for(admin, now=now)
+        anchor = digest.anchor()
+        if anchor is None:
+            continue
+        message = outbox.enqueue(
+            kind="vetting_digest",
+            key=f"vetting-digest:{admin.pk}:{week}",
+            record=anchor,
+            data={"admin": admin.pk, "week": week},
+        )
+        written += message is not None
+    return written
 
 
 @transaction.atomic

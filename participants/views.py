@@ -15,6 +15,7 @@ from core.visibility import is_organisation_member
 
 from . import selectors, services
 from .forms import OrganizationFilterForm, OrganizationForm, ParticipantFilterForm, ParticipantForm
+from .vetting_selectors import vetting_can_work
 
 
 def _require(allowed):
@@ -57,6 +58,7 @@ def participant_detail(request, pk):
         # Vetting is for the organisation: staff see the status alone, admins the cases too.
         "show_vetting_status": is_organisation_member(user),
         "can_edit": selectors.participant_can_edit(user, participant),
+        "can_vet": vetting_can_work(user),
     }
     context["invitations"] = context["page_obj"].object_list
     return render(request, "participants/participant_detail.html", context)

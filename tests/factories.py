@@ -215,6 +215,7 @@ class TrackOneBriefingFactory(factory.django.DjangoModelFactory):
         model = TrackOneBriefing
 
     report = factory.SubFactory(OutcomeReportFactory)
+    level = factory.LazyAttribute(lambda o: o.report.effective_level)  # never below the report's
     recipient = "Special envoy's office"
     briefing_level = TrackOneBriefing.BriefingLevel.SENIOR_OFFICIAL
     briefed_on = factory.LazyFunction(timezone.localdate)

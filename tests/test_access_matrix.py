@@ -14,6 +14,8 @@ from django.utils import timezone
 from core.levels import Level, Role
 from dialogues.models import Document, Invitation, TeamMembership
 from dialogues.rsvp import rsvp_path
+from facilitators.action_links import done_path
+from participants.models import SanctionsHit, ScreeningRun
 
 from . import factories as f
 from .conftest import with_totp
@@ -90,8 +92,58 @@ def their_invitation(world, level):
     return Invitation.objects.get(workshop=world.workshops[level], participant=world.people[level]).pk
 
 
+def screening_of(world, level):
+    """The id of a screening run of the person at ``level``."""
+    return ScreeningRun.objects.get_or_create(participant=world.people[level], reason="matrix")[0].pk
+
+
+def sanctions_hit_of(world, level):
+    """The id of an open sanctions hit of the person at ``level``."""
+    person = world.people[level]
+    hit = SanctionsHit.objects.filter(participant=person).first()
+    if hit is None:
+        hit = f.SanctionsHitFactory(participant=person, entry=f.SanctionsEntryFactory(reference=f"MATRIX-{level}"))
+    return hit.pk
+
+
 def org_sees(level):
     return 200 if level in INTERNAL_OR_BELOW else 404
+
+
+def org_sees_but_may_not_change(level):
+    return 403 if level in INTERNAL_OR_BELOW else 404
+
+
+def approved_report(world, level):
+    """The world's report at ``level``, approved (a briefing draws on approved reports only)."""
+    report = world.reports[level]
+    type(report).objects.filter(pk=report.pk).update(approved_version=1)
+    return report.pk
+
+
+def kept_version(world, level):
+    """The number of a kept version of the world's report at ``level`` (the factory keeps none)."""
+    report = world.reports[level]
+    report.versions.get_or_create(
+        number=1, defaults={"content": {"summary": report.summary}, "saved_by": report.author}
+    )
+    return 1
+
+
+def report_seen(who, level):
+    """An outcome report's pages: as its workshop (its team, the assigned facilitator, the organisation at
+    INTERNAL and below)."""
+    return {"admin": org_sees(level), "staff": org_sees(level), "team": 200, "facilitator": 200}.get(who, 404)
+
+
+def report_written(who, level):
+    """Writing a report: its workshop's facilitators and its initiative's team; the organisation sees it (403)."""
+    return {
+        "admin": org_sees_but_may_not_change(level),
+        "staff": org_sees_but_may_not_change(level),
+        "team": 200,
+        "facilitator": 200,
+    }.get(who, 404)
 
 
 # name -> (how to build the URL from the world and a level, expected status per viewer and level)
@@ -177,6 +229,17 @@ MATRIX = {
         lambda w, lv: rsvp_path(w.people[lv].invitations.get()),
         lambda who, lv: 200,
     ),
+    # Attendance: the workshop's assigned facilitators (who may not edit it) and those who manage it; before
+    # the workshop starts the page says so (200) and shows no form.
+    "dialogues:workshop-attendance": (
+        lambda w, lv: reverse("dialogues:workshop-attendance", args=[w.workshops[lv].pk]),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200, "facilitator": 200}.get(who, 404),
+    ),
+    # The facilitator's workspace: the facilitators' own page; everyone else 403.
+    "facilitators:workspace": (
+        lambda w, lv: reverse("facilitators:workspace"),
+        lambda who, lv: 200 if who == "facilitator" else 403,
+    ),
     "participants:participant-list": (
         lambda w, lv: reverse("participants:participant-list"),
         lambda who, lv: 200 if who in ("admin", "staff", "team") else 403,
@@ -208,6 +271,34 @@ MATRIX = {
     "participants:organization-update": (
         lambda w, lv: reverse("participants:organization-update", args=[w.organisation.pk]),
         lambda who, lv: 200 if who in ("admin", "staff", "team") else 404,
+    ),
+    # Vetting is the admins' alone (cleared for CONFIDENTIAL records): to everyone else the pages do not exist.
+    "participants:vetting-queue": (
+        lambda w, lv: reverse("participants:vetting-queue"),
+        lambda who, lv: 200 if who == "admin" else 404,
+    ),
+    "participants:vetting-case": (
+        lambda w, lv: reverse("participants:vetting-case", args=[w.vetting_cases[lv].pk]),
+        lambda who, lv: 200 if who == "admin" else 404,
+    ),
+    # The person has an open case: the page leads to it instead of opening a second.
+    "participants:vetting-open": (
+        lambda w, lv: reverse("participants:vetting-open", args=[w.people[lv].pk]),
+        lambda who, lv: 200 if who == "admin" else 404,
+    ),
+    # Sanctions lists, screening runs and hits: the admins' alone too (hits are CONFIDENTIAL records).
+    "participants:sanctions-lists": (
+        lambda w, lv: reverse("participants:sanctions-lists"),
+        lambda who, lv: 200 if who == "admin" else 404,
+    ),
+    "participants:screening-progress": (
+        lambda w, lv: reverse("participants:screening-progress", args=[screening_of(w, lv)]),
+        lambda who, lv: 200 if who == "admin" else 404,
+    ),
+    # Resolving a hit is a POST; a GET is refused as a method (405) to those who may resolve it.
+    "participants:sanctions-hit-resolve": (
+        lambda w, lv: reverse("participants:sanctions-hit-resolve", args=[sanctions_hit_of(w, lv)]),
+        lambda who, lv: 405 if who == "admin" else 404,
     ),
     # Accounts are managed by admins only (everyone else: 404); the account is another person's.
     "accounts:account-list": (
@@ -262,12 +353,151 @@ MATRIX = {
         lambda w, lv: reverse("core:choice-options", args=["organisations"]) + "?field=organization&blank=any",
         lambda who, lv: 200 if who in ("admin", "staff", "team") else 404,
     ),
+    # An outcome report as PDF: as the report (its team, the assigned facilitator, the organisation at INTERNAL
+    # and below); the participant and the observer never.
+    "facilitators:report-pdf": (
+        lambda w, lv: reverse("facilitators:report-pdf", args=[w.reports[lv].pk]),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200, "facilitator": 200}.get(who, 404),
+    ),
+    # Track I briefings: seen as their report; logged and corrected by the initiative's team and the workshop's
+    # facilitator (the organisation sees those at INTERNAL and below, but may not log or change them: 403).
+    "facilitators:briefing-detail": (
+        lambda w, lv: reverse("facilitators:briefing-detail", args=[w.briefings[lv].pk]),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200, "facilitator": 200}.get(who, 404),
+    ),
+    "facilitators:briefing-update": (
+        lambda w, lv: reverse("facilitators:briefing-update", args=[w.briefings[lv].pk]),
+        lambda who, lv: {
+            "admin": org_sees_but_may_not_change(lv),
+            "staff": org_sees_but_may_not_change(lv),
+            "team": 200,
+            "facilitator": 200,
+        }.get(who, 404),
+    ),
+    "facilitators:briefing-create-from-report": (
+        lambda w, lv: reverse("facilitators:briefing-create-from-report", args=[approved_report(w, lv)]),
+        lambda who, lv: {
+            "admin": org_sees_but_may_not_change(lv),
+            "staff": org_sees_but_may_not_change(lv),
+            "team": 200,
+            "facilitator": 200,
+        }.get(who, 404),
+    ),
+    # From the initiative: its team only (a facilitator who is not on it does not see the initiative).
+    "facilitators:briefing-create": (
+        lambda w, lv: reverse("facilitators:briefing-create", args=[w.initiatives[lv].pk]),
+        lambda who, lv: {
+            "admin": org_sees_but_may_not_change(lv),
+            "staff": org_sees_but_may_not_change(lv),
+            "team": 200,
+        }.get(who, 404),
+    ),
+    "facilitators:initiative-briefings": (
+        lambda w, lv: reverse("facilitators:initiative-briefings", args=[w.initiatives[lv].pk]),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200}.get(who, 404),
+    ),
+    "facilitators:initiative-timeline": (
+        lambda w, lv: reverse("facilitators:initiative-timeline", args=[w.initiatives[lv].pk]),
+        lambda who, lv: {"admin": org_sees(lv), "staff": org_sees(lv), "team": 200}.get(who, 404),
+    ),
+    # Outcome reports. The world's reports are submitted: their edit, submit and amend pages say so (200) to
+    # their writers; reviewing is for the initiative's leads (the world's team member is a programme officer).
+    "facilitators:report-start": (
+        lambda w, lv: reverse("facilitators:report-start", args=[w.workshops[lv].pk]),
+        report_written,
+    ),
+    "facilitators:report-detail": (
+        lambda w, lv: reverse("facilitators:report-detail", args=[w.reports[lv].pk]),
+        report_seen,
+    ),
+    "facilitators:report-edit": (
+        lambda w, lv: reverse("facilitators:report-edit", args=[w.reports[lv].pk]),
+        report_written,
+    ),
+    # The live preview is a POST (HTMX): a GET is refused as a method, before anything is read.
+    "facilitators:report-preview": (
+        lambda w, lv: reverse("facilitators:report-preview", args=[w.reports[lv].pk]),
+        lambda who, lv: 405,
+    ),
+    "facilitators:report-submit": (
+        lambda w, lv: reverse("facilitators:report-submit", args=[w.reports[lv].pk]),
+        report_written,
+    ),
+    "facilitators:report-review": (
+        lambda w, lv: reverse("facilitators:report-review", args=[w.reports[lv].pk]),
+        lambda who, lv: {
+            "admin": org_sees_but_may_not_change(lv),
+            "staff": org_sees_but_may_not_change(lv),
+            "team": 403,
+            "facilitator": 403,
+        }.get(who, 404),
+    ),
+    "facilitators:report-amend": (
+        lambda w, lv: reverse("facilitators:report-amend", args=[w.reports[lv].pk]),
+        report_written,
+    ),
+    "facilitators:report-versions": (
+        lambda w, lv: reverse("facilitators:report-versions", args=[w.reports[lv].pk]),
+        report_seen,
+    ),
+    "facilitators:report-version": (
+        lambda w, lv: reverse("facilitators:report-version", args=[w.reports[lv].pk, kept_version(w, lv)]),
+        report_seen,
+    ),
+    "facilitators:report-diff": (
+        lambda w, lv: reverse("facilitators:report-diff", args=[w.reports[lv].pk]) + "?a=1&b=1",
+        report_seen,
+    ),
+    # Action items: added and changed by the workshop's facilitator and the initiative's team; those who see
+    # the report (or, to edit, the item: its participant owner) but do not run it get 403.
+    "facilitators:action-add": (
+        lambda w, lv: reverse("facilitators:action-add", args=[w.reports[lv].pk]),
+        lambda who, lv: {"admin": org_forbidden(lv), "staff": org_forbidden(lv), "team": 200, "facilitator": 200}.get(
+            who, 404
+        ),
+    ),
+    "facilitators:action-edit": (
+        lambda w, lv: reverse("facilitators:action-edit", args=[w.action_items[lv].pk]),
+        lambda who, lv: {
+            "admin": org_forbidden(lv),
+            "staff": org_forbidden(lv),
+            "team": 200,
+            "facilitator": 200,
+            "participant": 403,
+        }.get(who, 404),
+    ),
+    # Everyone's own list (an observer's is empty).
+    "facilitators:my-action-items": (
+        lambda w, lv: reverse("facilitators:my-action-items"),
+        lambda who, lv: 200,
+    ),
+    # Marking done is a POST; a GET is refused as a method (405) to those who see the item.
+    "facilitators:action-complete": (
+        lambda w, lv: reverse("facilitators:action-complete", args=[w.action_items[lv].pk]),
+        lambda who, lv: {
+            "admin": 405 if lv in INTERNAL_OR_BELOW else 404,
+            "staff": 405 if lv in INTERNAL_OR_BELOW else 404,
+            "team": 405,
+            "facilitator": 405,
+            "participant": 405,
+        }.get(who, 404),
+    ),
+    # The signed done-link of the participant owner: the token is the credential, whoever holds it.
+    "facilitators:action-done": (
+        lambda w, lv: done_path(w.action_items[lv]),
+        lambda who, lv: 200,
+    ),
 }
+
+
+def org_forbidden(level):
+    """Admins and staff see INTERNAL reports and items but do not run them: 403; above, 404."""
+    return 403 if level in INTERNAL_OR_BELOW else 404
 
 
 # Pages that opt out of signing in (``@login_not_required``) and what they answer an anonymous visitor;
 # every other page sends them to the sign-in page.
-LOGIN_EXEMPT = {"dialogues:rsvp": 200}
+LOGIN_EXEMPT = {"dialogues:rsvp": 200, "facilitators:action-done": 200}
 
 
 def our_url_patterns(resolver=None, namespace=None):

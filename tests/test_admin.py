@@ -15,7 +15,7 @@ from core.admin import ScopedAdminMixin
 from core.levels import Level, Role
 from core.models import AccessLog
 from dialogues.models import Initiative, TeamMembership
-from participants.models import Participant
+from participants.models import Participant, SanctionsList, ScreeningRun
 
 from . import factories as f
 
@@ -62,13 +62,17 @@ def seed_one_of_everything(user):
     assignment = f.AssignmentFactory(workshop=workshop)
     report = f.OutcomeReportFactory(workshop=workshop, author=assignment.facilitator.user)
     report.versions.create(number=1, content={"summary": "x"}, saved_by=user)
+    report.events.create(action="created", version=1, by=user)
     f.ActionItemFactory(report=report)
     f.TrackOneBriefingFactory(report=report)
     outbox.enqueue(kind="invitation", key=f"invitation:{invitation.pk}", record=invitation)
     participant = invitation.participant
     participant.consents.create(kind="data_processing")
-    f.VettingCaseFactory(participant=participant)
+    case = f.VettingCaseFactory(participant=participant)
+    case.events.create(action="opened", actor=user, changes={"status": [None, "pending"]})
     f.SanctionsHitFactory(participant=participant)
+    listed = SanctionsList.objects.create(source="UNSC", entry_count=0, imported_by=user)
+    ScreeningRun.objects.create(participant=participant, list_version=listed, reason="test", total=1)
     AccessLog.objects.create(
         user=user,
         action="view",

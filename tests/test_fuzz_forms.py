@@ -566,6 +566,146 @@ def invitations_send_page(w):
     return Page(reverse("dialogues:invitations-send", args=[w.workshop.pk]))
 
 
+def attendance_page(w):
+    """Marking who came to a workshop of the world's initiative that is under way (issue 15): accepted invitees,
+    one marked already, one at high risk, and one who declined (not on the form)."""
+    from django.utils import timezone
+
+    from dialogues.models import Invitation
+
+    now = timezone.now()
+    start, end = now - dt.timedelta(hours=3), now + dt.timedelta(hours=5)
+    workshop = f.WorkshopFactory(initiative=w.initiative, starts_at=start, ends_at=end)
+    north = w.initiative.parties.get(name="North")
+    for status, risk in (("accepted", 1), ("accepted", 3), ("attended", 1), ("no_show", 1), ("declined", 1)):
+        person = f.ParticipantFactory(risk_level=risk)
+        f.InvitationFactory(workshop=workshop, participant=person, party=north, status=Invitation.Status(status))
+    return Page(reverse("dialogues:workshop-attendance", args=[workshop.pk]))
+
+
+BRIEFING = {
+    "recipient": "Office of the Special Envoy",
+    "recipient_role": "envoy",
+    "briefing_level": "senior_official",
+    "briefed_on": "2026-01-20",
+    "shared": "The options paper, without attribution.",
+    "level": str(Level.CONFIDENTIAL),
+}
+
+
+def approved_past_report(w):
+    """An approved report of a held workshop of the world's initiative: what a briefing draws on (issue 15)."""
+    start = dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    workshop = f.WorkshopFactory(initiative=w.initiative, starts_at=start, ends_at=start + dt.timedelta(days=1))
+    return f.OutcomeReportFactory(
+        workshop=workshop,
+        status="approved",
+        submitted_at=start + dt.timedelta(days=2),
+        approved_by=w.operator,
+        approved_at=start + dt.timedelta(days=3),
+        approved_version=1,
+    )
+
+
+def briefing_edit_page(w):
+    from facilitators.services import track_one_briefing_create
+
+    report = approved_past_report(w)
+    values = {**BRIEFING, "briefed_on": dt.date(2026, 1, 20), "level": Level.CONFIDENTIAL}
+    briefing = track_one_briefing_create(user=w.operator, report=report, **values)
+    return Page(reverse("facilitators:briefing-update", args=[briefing.pk]))
+
+
+def world_report(w):
+    return w.workshop.outcome_reports.get(session=None)
+
+
+def action_owner(w):
+    """A participant who attended the world's workshop: one who may own an action of its report."""
+    from dialogues.models import Invitation
+
+    person = f.ParticipantFactory(full_name="Omar Owner")
+    f.InvitationFactory(workshop=w.workshop, participant=person, status=Invitation.Status.ATTENDED)
+    return person
+
+
+def action_add_page(w):
+    good = {"title": "Send the map", "owner": f"participant:{action_owner(w).pk}", "due_on": "2027-06-01"}
+    return Page(reverse("facilitators:action-add", args=[world_report(w).pk]), good=good)
+
+
+def action_item_of(w):
+    from facilitators.services import action_item_create
+
+    return action_item_create(
+        report=world_report(w), by=w.operator, title="Send the map", owner_participant=action_owner(w),
+        due_on=dt.date(2027, 6, 1),
+    )
+
+
+def action_edit_page(w):
+    return Page(reverse("facilitators:action-edit", args=[action_item_of(w).pk]))
+
+
+def report_review_page(w):
+    """A submitted report of one of the world's sessions, for the lead's review (approve, or return with comments)."""
+    report = f.OutcomeReportFactory(
+        workshop=w.workshop,
+        session=w.workshop.sessions.order_by("pk").first(),
+        author=w.operator,
+        status="submitted",
+        submitted_at=dt.datetime(2027, 5, 6, tzinfo=UTC),
+    )
+    return Page(reverse("facilitators:report-review", args=[report.pk]), good={"decision": "return", "comment": "More"})
+
+
+def report_start_page(w):
+    session = w.workshop.sessions.order_by("pk").last()
+    good = {"part": str(session.pk), "level": str(w.workshop.effective_level)}
+    return Page(reverse("facilitators:report-start", args=[w.workshop.pk]), keep_current=False, good=good)
+
+
+VETTING_CHECKS_DONE = {
+    "identity_checked": True,
+    "references_checked": True,
+    "conflict_of_interest_checked": True,
+    "sanctions_screened": True,
+    "risk_assessment": 1,
+    "risk_rationale": "Long public record.",
+}
+
+
+def vetting_case_page(step):
+    """A case of a new person at the ``step`` of its page that is fuzzed (issue 16): open for its checks,
+    checks done for its decision, and an approval proposed by another admin for the operator to confirm
+    (the person proposed for a STRICTLY_CONFIDENTIAL workshop: four eyes)."""
+
+    def page(w):
+        from participants import services as vetting
+
+        person = f.ParticipantFactory(full_name="Vic Vetted")
+        recorder = f.UserFactory(role=Role.ADMIN, clearance=Level.STRICTLY_CONFIDENTIAL, is_staff=True)
+        case = vetting.vetting_case_open(participant=person, by=recorder)
+        url = reverse("participants:vetting-case", args=[case.pk])
+        if step == "checks":
+            return Page(f"{url}?step=checks")
+        vetting.vetting_case_record(case=case, by=recorder, **VETTING_CHECKS_DONE)
+        if step == "decide":
+            good = {"decision-decision": "approved_conditions", "decision-conditions": "No media."}
+            return Page(f"{url}?step=decide", good=good)
+        workshop = f.WorkshopFactory(initiative=w.initiative, level=Level.STRICTLY_CONFIDENTIAL)
+        f.InvitationFactory(workshop=workshop, participant=person, party=w.initiative.parties.get(name="North"))
+        vetting.vetting_case_decide(case=case, by=recorder, decision="approved")
+        return Page(f"{url}?step=confirm", good={"confirm-answer": "confirm", "confirm-reason": ""})
+
+    return page
+
+
+def vetting_open_page(w):
+    person = f.ParticipantFactory(full_name="Nina Nominee")
+    return Page(reverse("participants:vetting-open", args=[person.pk]), good={"notes": "Nominated by North."})
+
+
 SITE_PAGES = {
     "initiative-create": lambda w: Page(reverse("dialogues:initiative-create"), good=NEW_INITIATIVE),
     "initiative-edit": lambda w: Page(reverse("dialogues:initiative-update", args=[w.initiative.pk])),
@@ -591,6 +731,29 @@ SITE_PAGES = {
         reverse("dialogues:invitation-party", args=[w.workshop.invitations.get(participant=w.participant).pk])
     ),
     "invitations-send": invitations_send_page,
+    "vetting-filters": lambda w: Page(reverse("participants:vetting-queue"), method="get", keep_current=False),
+    "vetting-open": vetting_open_page,
+    "vetting-checks": vetting_case_page("checks"),
+    "vetting-decide": vetting_case_page("decide"),
+    "vetting-confirm": vetting_case_page("confirm"),
+    "sanctions-upload": lambda w: Page(
+        reverse("participants:sanctions-lists"), keep_current=False, good={"source": "UNSC"}
+    ),
+    "workshop-attendance": attendance_page,
+    "briefing-create-from-report": lambda w: Page(
+        reverse("facilitators:briefing-create-from-report", args=[approved_past_report(w).pk]), good=BRIEFING
+    ),
+    "briefing-create": lambda w: Page(
+        reverse("facilitators:briefing-create", args=[w.initiative.pk]),
+        good={**BRIEFING, "reports": [str(approved_past_report(w).pk)]},
+    ),
+    "briefing-edit": briefing_edit_page,
+    "action-add": lambda w: action_add_page(w),
+    "action-edit": lambda w: action_edit_page(w),
+    "report-start": report_start_page,
+    "report-edit": lambda w: Page(reverse("facilitators:report-edit", args=[world_report(w).pk])),
+    "report-submit": lambda w: Page(reverse("facilitators:report-submit", args=[world_report(w).pk])),
+    "report-review": report_review_page,
 }
 
 
@@ -744,3 +907,100 @@ def test_an_account_form_never_answers_with_a_server_error(client, world, stats,
         pytest.skip("the accounts pages are not there yet")
     client.force_login(world.operator)
     fuzz(client, pages[name], stats, lean_rendering)
+
+
+# --- sanctions: uploading a list file, resolving a hit (issue 16) ----------------------------------
+
+HOSTILE_LISTS = [
+    b"",
+    b"\x00\xff\xfe",
+    b"<CONSOLIDATED_LIST>",
+    b"<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><FIRST_NAME>A</FIRST_NAME></INDIVIDUAL>",
+    b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+    b"<CONSOLIDATED_LIST>&b;</CONSOLIDATED_LIST>",
+    b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    b"<CONSOLIDATED_LIST>&x;</CONSOLIDATED_LIST>",
+    b"<OTHER_LIST><INDIVIDUALS/></OTHER_LIST>",
+    b"<CONSOLIDATED_LIST><INDIVIDUALS/><ENTITIES/></CONSOLIDATED_LIST>",
+    b"<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><REFERENCE_NUMBER>X</REFERENCE_NUMBER></INDIVIDUAL></INDIVIDUALS>"
+    b"</CONSOLIDATED_LIST>",
+]
+
+
+def test_the_sanctions_list_upload_never_answers_with_a_server_error(client, world, stats, lean_rendering):
+    """Files of any bytes, broken and hostile XML, a good list: a refusal changes nothing, an import redirects."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from participants.sanctions import FICTIONAL_LIST
+
+    good = FICTIONAL_LIST.read_bytes()
+    client.force_login(world.operator)
+    client.raise_request_exception = False
+    url = reverse("participants:sanctions-lists")
+    sql = fingerprint_sql()
+    untouched = table_fingerprint(sql)
+    lean_rendering()
+    files = st.one_of(
+        st.sampled_from([*HOSTILE_LISTS, good, good[: len(good) // 2]]),
+        st.binary(max_size=300),
+        st.integers(min_value=0, max_value=len(good)).map(lambda cut: good[:cut]),
+    )
+
+    @FUZZ
+    @given(content=files, source=mostly(st.just("UNSC"), hostile()), name=mostly(st.just("list.xml"), PLAIN_TEXT))
+    def one_upload(content, source, name):
+        stats["examples"] += 1
+        try:
+            with transaction.atomic():
+                upload = SimpleUploadedFile(name.strip() or "x", content, content_type="application/xml")
+                response = client.post(url, {"source": source, "file": upload})
+                assert response.status_code < 500, describe(response)
+                if response.status_code == 302:
+                    stats["accepted"] += 1
+                else:
+                    assert table_fingerprint(sql) == untouched, f"a refused upload changed the database: {content!r}"
+                raise _Undo
+        except _Undo:
+            pass
+
+    one_upload()
+    assert_enough(stats)
+
+
+def test_resolving_a_sanctions_hit_never_answers_with_a_server_error(client, world, stats, lean_rendering):
+    """Hostile decisions, notes and return addresses: a refusal changes nothing; never a redirect off the site."""
+    hit = world.participant.sanctions_hits.get()
+    client.force_login(world.operator)
+    client.raise_request_exception = False
+    url = reverse("participants:sanctions-hit-resolve", args=[hit.pk])
+    sql = fingerprint_sql()
+    untouched = table_fingerprint(sql)
+    lean_rendering()
+    returns = st.sampled_from(["", "/participants/", "https://evil.example/", "//evil.example", "javascript:x", "/\\x"])
+
+    @FUZZ
+    @given(
+        decision=mostly(st.sampled_from(["clear", "confirm"]), hostile()),
+        note=mostly(PLAIN_TEXT, hostile()),
+        back=mostly(returns, hostile()),
+    )
+    def one_resolution(decision, note, back):
+        stats["examples"] += 1
+        try:
+            with transaction.atomic():
+                response = client.post(url, {"decision": decision, "note": note, "next": back})
+                assert response.status_code < 500, describe(response)
+                assert response.status_code in (302, 400), response.status_code  # 400: refused before the view
+                location = response.get("Location", "/")
+                assert location.startswith("/") and not location.startswith("//"), location
+                hit.refresh_from_db()
+                if hit.status == "open":
+                    assert table_fingerprint(sql) == untouched, "a refused resolution changed the database"
+                else:
+                    stats["accepted"] += 1
+                raise _Undo
+        except _Undo:
+            pass
+
+    one_resolution()
+    assert_enough(stats)

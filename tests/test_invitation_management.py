@@ -119,14 +119,21 @@ def test_a_confidential_workshop_refuses_a_participant_without_a_current_approva
     assert not Invitation.objects.exists()
 
 
-def test_the_latest_vetting_case_decides(team):
-    """An approval followed by a case reopened (pending) no longer clears the person."""
+def test_a_renewal_under_way_leaves_the_standing_approval_until_it_is_decided(team):
+    """A case reopened (pending) before the approval runs out does not unclear the person; once decided, the
+    newer decision stands: a rejection ends the clearance at once."""
     person = vetted()
-    f.VettingCaseFactory(participant=person, status=VettingCase.Status.PENDING)
+    renewal = f.VettingCaseFactory(participant=person, status=VettingCase.Status.PENDING)
 
-    with pytest.raises(ValidationError, match="not decided yet"):
-        services.invitation_add(workshop=team.workshop, participant=person, party=team.north, by=team.lead)
+    services.invitation_add(workshop=team.workshop, participant=person, party=team.north, by=team.lead)
+    assert participant_vetting_clear(person)
+
+    renewal.status, renewal.decided_at, renewal.decision_reason = VettingCase.Status.REJECTED, timezone.now(), "No."
+    renewal.save()
     assert participant_vetting_clear(person) is False
+    assert not participants_cleared_for(Level.CONFIDENTIAL, Participant.objects.filter(pk=person.pk)).exists()
+    with pytest.raises(ValidationError, match="no longer cleared by vetting"):
+        services.invitations_send(workshop=team.workshop, invitations=team.workshop.invitations.all(), by=team.lead)
 
 
 def test_an_approval_with_conditions_clears_the_person(team):
@@ -793,8 +800,9 @@ def count_queries(client, url, data=None, **headers):
     ("page", "headers", "expected"),
     [
         # user, MFA check, workshop, sessions, facilitators, documents, access log insert, team role check;
-        # the panel: parties, balance, a page of invitations and their participants; the conflict warnings.
-        ("workshop", {}, 13),
+        # the panel: parties, balance, a page of invitations and their participants; the conflict warnings;
+        # the outcome reports, their approved public summaries, whether the viewer may start one.
+        ("workshop", {}, 16),
         # user, MFA check, workshop, team role check, parties; the participants found, their invitations here.
         ("search", {}, 7),
         ("search", HTMX, 7),

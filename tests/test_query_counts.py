@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core.levels import Level, Role
 from dialogues.models import Document, Invitation, TeamMembership
@@ -76,12 +77,12 @@ class Seed:
 
 PAGES = [
     # (page, viewer attribute, URL builder, queries: user, MFA check where required, page data; the session
-    # is read from the cache)
-    ("dashboard", "lead", lambda s: reverse("dashboard:home"), 5),
-    ("dashboard", "admin", lambda s: reverse("dashboard:home"), 10),
+    # is read from the cache). Every dashboard but an observer's reads the user's open action items (+1).
+    ("dashboard", "lead", lambda s: reverse("dashboard:home"), 6),
+    ("dashboard", "admin", lambda s: reverse("dashboard:home"), 11),
     # Facilitators' pages ask once whether the menu offers the initiative list (+1).
-    ("dashboard", "facilitator_user", lambda s: reverse("dashboard:home"), 6),
-    ("dashboard", "participant_user", lambda s: reverse("dashboard:home"), 3),
+    ("dashboard", "facilitator_user", lambda s: reverse("dashboard:home"), 7),
+    ("dashboard", "participant_user", lambda s: reverse("dashboard:home"), 4),
     ("dashboard", "observer", lambda s: reverse("dashboard:home"), 6),
     ("initiative list", "lead", lambda s: reverse("dialogues:initiative-list"), 4),
     ("initiative detail", "lead", lambda s: s.initiative.get_absolute_url(), 10),
@@ -90,9 +91,10 @@ PAGES = [
     ("workshop list", "lead", lambda s: reverse("dialogues:workshop-list"), 5),
     ("workshop list", "facilitator_user", lambda s: reverse("dialogues:workshop-list"), 5),
     # The delegations: the balance in one aggregate, a page of invitations and their participants; the parties
-    # for those who manage it (+1); the conflict warnings (+1).
-    ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 13),
-    ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 12),
+    # for those who manage it (+1); the conflict warnings (+1); the outcome reports the viewer may see, the
+    # approved public summaries and whether the viewer may start a report (+3).
+    ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 16),
+    ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 15),
     ("workshop edit", "lead", lambda s: reverse("dialogues:workshop-update", args=[s.workshop.pk]), 7),
     ("participant list", "lead", lambda s: reverse("participants:participant-list"), 5),
     ("participant list", "admin", lambda s: reverse("participants:participant-list"), 5),
@@ -123,3 +125,118 @@ def test_page_queries_do_not_grow_with_the_data(client, page, viewer, url, expec
     large = count(client, url(seed))
     assert small == large, f"{page} as {viewer}: {small} queries with little data, {large} with more"
     assert large == expected, f"{page} as {viewer}: {large} queries, pinned at {expected}"
+
+
+# --- The facilitator's workspace and the attendance form (issue 15) ------------------------------------
+
+
+class HeldSeed:
+    """A facilitator's workshops, upcoming and past with reports in every state, and a workshop under way whose
+    accepted invitees (some of them at high risk) grow."""
+
+    def __init__(self):
+        from django.utils import timezone
+
+        self.now = timezone.now()
+        self.lead = with_totp(f.UserFactory(role=Role.STAFF, clearance=Level.STRICTLY_CONFIDENTIAL))
+        self.facilitator = f.FacilitatorFactory(user=f.UserFactory(role=Role.FACILITATOR, clearance=Level.CONFIDENTIAL))
+        self.facilitator_user = self.facilitator.user
+        self.initiative = f.InitiativeFactory(level=Level.CONFIDENTIAL)
+        f.TeamMembershipFactory(initiative=self.initiative, user=self.lead, role=TeamMembership.Role.LEAD)
+        self.party = f.PartyFactory(initiative=self.initiative)
+        self.workshop = self.assigned(days=-1)
+        self.grow(1)
+
+    def assigned(self, days):
+        import datetime as dt
+
+        start = self.now + dt.timedelta(days=days)
+        workshop = f.WorkshopFactory(initiative=self.initiative, starts_at=start, ends_at=start + dt.timedelta(days=2))
+        f.AssignmentFactory(workshop=workshop, facilitator=self.facilitator)
+        return workshop
+
+    def grow(self, n):
+        statuses = ("draft", "submitted", "returned", "approved")
+        for i in range(n):
+            self.assigned(days=10 + i)
+            past = self.assigned(days=-10 - i)
+            status = statuses[i % 4]
+            dates = {"submitted_at": self.now} if status != "draft" else {}
+            if status == "approved":
+                dates.update(approved_at=self.now, approved_by=self.lead)
+            f.OutcomeReportFactory(workshop=past, author=self.facilitator_user, status=status, **dates)
+            session = f.AgendaSessionFactory(workshop=past)
+            f.OutcomeReportFactory(workshop=past, author=self.facilitator_user, session=session)
+            f.InvitationFactory(workshop=past, party=self.party, status=Invitation.Status.ACCEPTED)
+            for status in (Invitation.Status.ACCEPTED, Invitation.Status.ATTENDED, Invitation.Status.NO_SHOW):
+                person = f.ParticipantFactory(risk_level=3 if i % 2 else 1)
+                f.InvitationFactory(workshop=self.workshop, participant=person, party=self.party, status=status)
+            f.InvitationFactory(workshop=self.workshop, party=self.party, status=Invitation.Status.DECLINED)
+
+
+HELD_PAGES = [
+    # The user; the facilitator's profile, the late figures, each list counted and a page of it read; the
+    # menu's initiative list.
+    ("workspace", "facilitator_user", lambda s: reverse("facilitators:workspace"), 8),
+    # The user; the workshop, whether they are assigned to it, its invitees and their participants (by the
+    # identity rule), the access-log row; the menu's initiative list.
+    ("attendance", "facilitator_user", lambda s: reverse("dialogues:workshop-attendance", args=[s.workshop.pk]), 7),
+    # The lead: the MFA check, and their team role once they are found not assigned (+1); no menu query.
+    ("attendance", "lead", lambda s: reverse("dialogues:workshop-attendance", args=[s.workshop.pk]), 8),
+]
+
+
+@pytest.mark.parametrize(("page", "viewer", "url", "expected"), HELD_PAGES, ids=[f"{p[0]}-{p[1]}" for p in HELD_PAGES])
+def test_facilitation_page_queries_do_not_grow_with_the_data(client, page, viewer, url, expected):
+    seed = HeldSeed()
+    client.force_login(getattr(seed, viewer))
+    count(client, url(seed))
+    small = count(client, url(seed))
+    seed.grow(12)
+    large = count(client, url(seed))
+    assert small == large, f"{page} as {viewer}: {small} queries with little data, {large} with more"
+    assert large == expected, f"{page} as {viewer}: {large} queries, pinned at {expected}"
+
+
+class ActionItemsSeed:
+    """Action items owned by a team member and by a participant's own record, across initiatives (issue 15)."""
+
+    def __init__(self):
+        self.lead = with_totp(f.UserFactory(role=Role.STAFF, clearance=Level.STRICTLY_CONFIDENTIAL))
+        self.participant_user = f.UserFactory(role=Role.PARTICIPANT, clearance=Level.CONFIDENTIAL)
+        self.me = f.ParticipantFactory(user=self.participant_user)
+
+    def grow(self, n):
+        for i in range(n):
+            initiative = f.InitiativeFactory(level=Level.INTERNAL if i % 2 else Level.CONFIDENTIAL)
+            f.TeamMembershipFactory(initiative=initiative, user=self.lead, role=TeamMembership.Role.LEAD)
+            workshop = f.WorkshopFactory(initiative=initiative)
+            f.InvitationFactory(workshop=workshop, participant=self.me, status=Invitation.Status.ACCEPTED)
+            report = f.OutcomeReportFactory(workshop=workshop)
+            f.ActionItemFactory(report=report, owner_participant=self.me)
+            done = {"status": "done", "completed_at": timezone.now()} if i % 3 == 0 else {}
+            f.ActionItemFactory(report=report, owner=self.lead, **done)
+
+
+# The user (and MFA check where required); the items counted (up to the bound), then a page of them with
+# their workshops (whether the viewer may know each is a subquery of that one read).
+ACTION_ITEM_PAGES = [
+    ("lead", "", 4),
+    ("lead", "?show=all&page=2", 4),
+    ("participant_user", "", 3),
+]
+
+
+@pytest.mark.parametrize(("viewer", "query", "expected"), ACTION_ITEM_PAGES)
+def test_my_action_items_queries_do_not_grow_with_the_data(client, viewer, query, expected):
+    seed = ActionItemsSeed()
+    seed.grow(2)
+    client.force_login(getattr(seed, viewer))
+    url = reverse("facilitators:my-action-items") + query
+    count(client, url)
+    small = count(client, url)
+    seed.grow(30)
+    large = count(client, url)
+    assert small == large, f"my action items as {viewer}: {small} queries with little data, {large} with more"
+    assert large == expected, f"my action items as {viewer}: {large} queries, pinned at {expected}"
+

@@ -19,8 +19,8 @@ from demo import logins as demo_logins
 from demo import seed as demo_seed_module
 from demo.plans import DEMO_PASSWORD, LEAD, USERS
 from dialogues.models import Document, DocumentVersion, Initiative, Invitation, Workshop
-from facilitators.models import Assignment, OutcomeReport, TrackOneBriefing
-from participants.models import Organization, Participant, SanctionsHit, VettingCase
+from facilitators.models import ActionItem, Assignment, OutcomeReport, TrackOneBriefing
+from participants.models import Organization, Participant, SanctionsHit, SanctionsList, VettingCase
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +140,10 @@ def test_further_copies_import_what_the_first_creates_one_by_one_and_hold_as_muc
     # The participant account is copy 1's alone; consents follow the people drawn for each copy.
     first["participants.Participant"] -= 1
     first["participants.VettingCase"] -= 1
-    same = [label for label in first if label != "participants.ConsentRecord"]
+    # The fictional sanctions list is imported once, whatever the scale (screening runs are asked for each).
+    first["participants.SanctionsList"] -= 1
+    first["participants.SanctionsEntry"] -= SanctionsList.objects.get().entry_count
+    same = [label for label in first if label not in ("participants.ConsentRecord", "participants.ScreeningRun")]
     assert {label: second[label] for label in same} == {label: first[label] for label in same}
     one_by_one = ("organization_create", "initiative_create", "workshop_create", "document_create")
     assert not any(calls[name] for name in one_by_one)
@@ -343,6 +346,14 @@ def test_documents_have_a_stored_pdf_and_a_held_workshop_has_reports_and_a_brief
     briefing = TrackOneBriefing.objects.get()
     assert briefing.report.workshop.status == Workshop.Status.HELD
     assert briefing.report.action_items.exists()
+
+
+def test_one_demo_action_item_is_owned_by_a_participant_who_attended(demo):
+    [item] = ActionItem.objects.filter(owner_participant__isnull=False)
+    assert item.owner is None and item.status == ActionItem.Status.OPEN
+    assert Invitation.objects.filter(
+        workshop=item.report.workshop, participant=item.owner_participant, status=Invitation.Status.ATTENDED
+    ).exists()
 
 
 # Visibility ----------------------------------------------------------------------------------------

@@ -226,6 +226,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PARLEY_SITE_URL = env("PARLEY_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # How long a signed RSVP link works (dialogues.rsvp); answering spends it earlier.
 PARLEY_RSVP_MAX_AGE_DAYS = int(env("PARLEY_RSVP_MAX_AGE_DAYS", "60"))
+# How long the signed link that marks an action item done works (facilitators.action_links); using it
+# spends it earlier. Its owner is reminded this many days before an item is due (and on the day, then weekly).
+PARLEY_ACTION_LINK_MAX_AGE_DAYS = int(env("PARLEY_ACTION_LINK_MAX_AGE_DAYS", "60"))
+PARLEY_ACTION_REMINDER_DAYS = int(env("PARLEY_ACTION_REMINDER_DAYS", "3"))
 EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
 
 # --- Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport, which needs
@@ -286,6 +290,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dialogues.tasks.invitation_purge_passport_details",
         "schedule": crontab(minute=17, hour=3),
     },
+    # Mondays: each admin's digest of approvals expiring soon and cases open too long (once per ISO week).
+    "vetting-digest": {
+        "task": "participants.tasks.vetting_digest_enqueue",
+        "schedule": crontab(minute=30, hour=6, day_of_week=1),
+    },
+    "follow-up-reminders": {
+        "task": "facilitators.tasks.follow_up_reminders_enqueue",
+        "schedule": PARLEY_REMINDER_SECONDS,
+    },
 }
 
 # --- Security headers that hold in every environment.
@@ -317,6 +330,13 @@ PARLEY_PAGE_SIZE = 25
 PARLEY_COUNT_BOUND = 1000
 # How long after a workshop ends passport details of its invitations are kept (visa letters).
 PARLEY_PASSPORT_RETENTION_DAYS = int(env("PARLEY_PASSPORT_RETENTION_DAYS", "30"))
+# Sanctions screening (participants.screening): a match scoring this much or more (0–100: the name's
+# likeness, moved up or down by date of birth and nationality) is a hit an admin must clear or confirm.
+PARLEY_SANCTIONS_THRESHOLD = float(env("PARLEY_SANCTIONS_THRESHOLD", "85"))
+# A sanctions list file larger than this is refused (the published UN list is some 2 MB).
+PARLEY_SANCTIONS_LIST_MAX_BYTES = int(env("PARLEY_SANCTIONS_LIST_MAX_BYTES", str(20 * 1024 * 1024)))
+# How long a vetting approval holds, from its decision (issue 16: twelve months unless configured).
+PARLEY_VETTING_VALIDITY_DAYS = int(env("PARLEY_VETTING_VALIDITY_DAYS", "365"))
 
 LOGGING = {
     "version": 1,
