@@ -75,8 +75,8 @@ class CountedManagementForm(ManagementForm):
 class CheckedInlineFormSet(BaseInlineFormSet):
     """An inline formset for the site and the admin alike.
 
-    - Row counts in the management form must be whole numbers from 0; otherwise the formset has one
-      clear error and no rows.
+    - Row counts in the management form must be whole numbers from 0, and no more stored rows may be claimed
+      than the record has (none on a new one); otherwise the formset has one clear error and no rows.
     - At most ``max_num`` rows, never fewer than the rows already stored (so they can always be saved
       back), and at most ``ROW_HEADROOM`` more are ever built, whatever TOTAL_FORMS says.
     - Every stored row is among the rows posted: the services take the rows as the complete list wanted
@@ -96,6 +96,7 @@ class CheckedInlineFormSet(BaseInlineFormSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         stored = len(self.get_queryset()) if self.instance.pk is not None else 0  # the rows the form shows
+        self.stored_count = stored
         self.max_num = max(self.max_num, stored)
         self.absolute_max = self.max_num + ROW_HEADROOM
 
@@ -105,6 +106,11 @@ class CheckedInlineFormSet(BaseInlineFormSet):
             return super().management_form
         form = CountedManagementForm(self.data, auto_id=self.auto_id, prefix=self.prefix, renderer=self.renderer)
         form.full_clean()
+        # More stored rows claimed than there are (on a new record: any): rows of another record, posted as if
+        # they were this one's. Refused whole, like any damaged count.
+        if form.is_valid() and form.cleaned_data["INITIAL_FORMS"] > self.stored_count:
+            form.add_error(None, self.error_messages["missing_management_form"])
+            form.cleaned_data["INITIAL_FORMS"] = form.cleaned_data["TOTAL_FORMS"] = 0
         return form
 
     def clean(self):

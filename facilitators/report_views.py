@@ -239,11 +239,11 @@ def _live_preview(form, report):
     for name in TEXT_SECTIONS:
         form.fields[name].widget.attrs.update(
             {
-                "hx-post": url,
-                "hx-trigger": "input changed delay:500ms",
-                "hx-target": f"#preview-{name}",
-                "hx-swap": "innerHTML",
-                "hx-vals": f'{{"section": "{name}"}}',
+                "data-hx-post": url,
+                "data-hx-trigger": "input changed delay:500ms",
+                "data-hx-target": f"#preview-{name}",
+                "data-hx-swap": "innerHTML",
+                "data-hx-vals": f'{{"section": "{name}"}}',
             }
         )
 

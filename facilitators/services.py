@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.db import clash_refused, record_saved
 from core.levels import Level, Role
@@ -249,9 +250,12 @@ def outcome_report_submit(*, report, by, expected_version, confirmed=()):
     unconfirmed = [hit for hit in hits if str(hit.key) not in confirmed]
     if unconfirmed:
         raise ValidationError(
-            _(
-                "The text names %(count)s invitee(s), organisation(s) or codename(s) without your confirmation. "
-                "Rephrase each one, or tick it as an attribution intended."
+            ngettext(
+                "The text names an invitee, an organisation or a codename without your confirmation. "
+                "Rephrase it, or tick it as an attribution intended.",
+                "The text names %(count)s invitees, organisations or codenames without your confirmation. "
+                "Rephrase each one, or tick it as an attribution intended.",
+                len(unconfirmed),
             ),
             code="attributions",
             params={"count": len(unconfirmed)},
