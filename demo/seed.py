@@ -621,12 +621,22 @@ class DemoCopy:
         elif rows:
             found.update(by_key(sanctions_entries_import(rows=rows), "reference"))
         hits = [
-            (pending.participant, found[(f"QDi.902{self.suffix}",)], {"score": Decimal("88.50")}),
+            (
+                pending.participant,
+                found[(f"QDi.902{self.suffix}",)],
+                {
+                    "score": Decimal("88.50"),
+                    "matched_name": f"{pending_first} {pending_last}",  # as screening records a hit
+                    "explanation": {"name": 88.5, "matched": "alias", "score": 88.5},
+                },
+            ),
             (
                 cleared.participant,
                 found[(f"QDi.903{self.suffix}",)],
                 {
                     "score": Decimal("71.00"),
+                    "matched_name": f"{cleared_first} {cleared_last}",
+                    "explanation": {"name": 71.0, "matched": "alias", "score": 71.0},
                     "status": SanctionsHit.Status.CLEARED,
                     "resolved_by": self.admin,
                     "resolved_at": self.days(-205),

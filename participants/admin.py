@@ -42,7 +42,7 @@ from .services import (
 )
 
 # What of a participant is identity: withheld from admins who may not see it.
-IDENTITY_FIELDS = ("full_name", "email", "organization", "title", "user")
+IDENTITY_FIELDS = ("full_name", "email", "date_of_birth", "organization", "title", "user")
 
 
 class ParticipantAdminForm(ParticipantRulesMixin, forms.ModelForm):

@@ -2,17 +2,18 @@
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from core.forms import StyledFormMixin, limit_level_choices
+from core.forms import DateInput, StyledFormMixin, limit_level_choices
 from core.levels import Level
 from core.widgets import TypeAheadChoiceField
 
 from .choices import ORGANISATIONS
 from .models import ConsentRecord, Organization, Participant, VettingCase
 from .selectors import NOT_VETTED, participant_active_consent_kinds
-from .services import PARTICIPANT_DETAILS, organization_refusals, participant_refusals
+from .services import EARLIEST_BIRTH, PARTICIPANT_DETAILS, organization_refusals, participant_refusals
 
 
 def _blank(label):
@@ -57,6 +58,7 @@ class ParticipantRulesMixin:
             email=cleaned.get("email") or "",
             codename=cleaned.get("codename") or "",
             risk_level=cleaned.get("risk_level"),
+            date_of_birth=cleaned.get("date_of_birth"),
         )
         for field, error in refusals.items():
             if field in self.fields and field not in self.errors:
@@ -90,9 +92,14 @@ class ParticipantForm(StyledFormMixin, FitToUserMixin, ParticipantRulesMixin, fo
         model = Participant
         fields = list(PARTICIPANT_DETAILS)
         field_classes = {"organization": OrganisationChoiceField}
+        widgets = {"date_of_birth": DateInput()}
 
     def fit_to_user(self, user):
         limit_level_choices(self.fields["level"], user)
+        # The browser's date picker offers the dates the rules take (``date_of_birth_refusal``).
+        self.fields["date_of_birth"].widget.attrs.update(
+            min=EARLIEST_BIRTH.isoformat(), max=timezone.localdate().isoformat()
+        )
         if self.instance.pk:
             given = participant_active_consent_kinds(self.instance)
             for name, kind in self.CONSENT_FIELDS.items():

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -35,6 +36,7 @@ from .models import (
     VettingCase,
     VettingCaseEvent,
 )
+from .screening import screening_fields, subject_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -277,14 +279,24 @@ def sanctions_list_import(*, data, source="UNSC", file_name="", by=None, screen=
         raise ValidationError(_("Only admins cleared for CONFIDENTIAL import sanctions lists."), code="forbidden")
     source = (source or "UNSC").strip()[:60]
     parsed = sanctions_list_parse(data)
+    digest = hashlib.sha256(data if isinstance(data, bytes) else data.encode("utf-8")).hexdigest()
     # One import of a list at a time: the current version is locked until this one replaces it.
-    list(SanctionsList.objects.select_for_update().filter(source=source, is_current=True))
+    current = list(SanctionsList.objects.select_for_update().filter(source=source, is_current=True))
+    if any(version.sha256 == digest for version in current):
+        raise ValidationError(
+            _("This file is the current version of the %(source)s list already (imported %(when)s): nothing changed."),
+            code="same_file",
+            params={
+                "source": source,
+                "when": date_format(timezone.localtime(current[0].imported_at), "DATETIME_FORMAT"),
+            },
+        )
     SanctionsList.objects.filter(source=source, is_current=True).update(is_current=False)
     version = SanctionsList(
         source=source,
         generated_on=parsed["generated_on"],
         file_name=(file_name or "")[:200],
-        sha256=hashlib.sha256(data if isinstance(data, bytes) else data.encode("utf-8")).hexdigest(),
+        sha256=digest,
         entry_count=len(parsed["entries"]),
         is_current=True,
         imported_by=by,
@@ -321,7 +333,7 @@ def sanctions_hit_resolve(*, hit, decision, note="", by):
         raise ValidationError({"decision": _("Choose to clear or to confirm the hit.")}, code="decision")
     if decision == Decision.CLEAR and not note:
         raise ValidationError({"note": _("Say why this is not the same person.")}, code="reason_required")
-    hit = SanctionsHit.objects.select_for_update().select_related("entry").get(pk=hit.pk)
+    hit = SanctionsHit.objects.select_for_update().select_related("entry", "participant").get(pk=hit.pk)
     if hit.status != SanctionsHit.Status.OPEN:
         raise ValidationError(
             _("This hit was already resolved (%(status)s)."),
@@ -332,8 +344,12 @@ def sanctions_hit_resolve(*, hit, decision, note="", by):
     hit.resolved_by = by
     hit.resolved_at = timezone.now()
     hit.note = note
+    # What the decision rests on, of the person: a newer list version carries the decision over to the
+    # same entry's hit only while this is unchanged (``screening._carry_over_decisions``).
+    explanation = hit.explanation if isinstance(hit.explanation, dict) else {}
+    hit.explanation = {**explanation, "subject": subject_fingerprint(*screening_fields(hit.participant))}
     hit.full_clean()
-    hit.save(update_fields=["status", "resolved_by", "resolved_at", "note"])
+    hit.save(update_fields=["status", "resolved_by", "resolved_at", "note", "explanation"])
     VettingCaseEvent.objects.bulk_create(
         [
             VettingCaseEvent(

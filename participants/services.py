@@ -49,6 +49,7 @@ PARTICIPANT_DETAILS = (
     "full_name",
     "codename",
     "email",
+    "date_of_birth",
     "nationality",
     "languages",
     "gender",
@@ -88,14 +89,36 @@ def _refuse_invalid(record, errors):
 # --- Participants
 
 
-def participant_refusals(*, pk=None, email="", codename="", risk_level=None, taken=None):
+# The earliest date of birth taken: an earlier one is a typing slip.
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+
+
+def date_of_birth_refusal(date_of_birth):
+    """Why ``date_of_birth`` is refused (a ``ValidationError``), or None: not after today, not before 1900."""
+    if not isinstance(date_of_birth, dt.date):
+        return None
+    if isinstance(date_of_birth, dt.datetime):
+        date_of_birth = date_of_birth.date()
+    if date_of_birth > timezone.localdate():
+        return ValidationError(_("The date of birth cannot be in the future."), code="born_in_the_future")
+    if date_of_birth < EARLIEST_BIRTH:
+        return ValidationError(
+            _("Enter a date of birth on or after %(earliest)s."),
+            code="born_too_early",
+            params={"earliest": EARLIEST_BIRTH.isoformat()},
+        )
+    return None
+
+
+def participant_refusals(*, pk=None, email="", codename="", risk_level=None, date_of_birth=None, taken=None):
     """What the rules refuse in these values of a participant (``pk``: the one being changed, if any).
 
     Returns a dict field → ``ValidationError``, empty if nothing is refused. The database holds e-mail
     and codename unique as typed; here they are unique whatever their case. Uniqueness is checked
     against all participants, including those the editor cannot see: the constraint holds for everyone,
     and the messages say no more than that the value is taken. A high-risk person must have a
-    codename, since it is shown instead of their name. ``taken``: the e-mail addresses and codenames
+    codename, since it is shown instead of their name. A date of birth is not in the future, nor before
+    1900 (``date_of_birth_refusal``). ``taken``: the e-mail addresses and codenames
     known to be taken, upper-cased (``{"email": set, "codename": set}``), where an import has asked for
     all its rows at once; otherwise they are asked here.
     """
@@ -119,6 +142,9 @@ def participant_refusals(*, pk=None, email="", codename="", risk_level=None, tak
             _("A high-risk participant must have a codename: it is shown instead of their name."),
             code="high_risk_without_codename",
         )
+    born_refused = date_of_birth_refusal(date_of_birth)
+    if born_refused is not None:
+        errors["date_of_birth"] = born_refused
     return errors
 
 
@@ -130,6 +156,7 @@ def _participant_errors(participant, *, by, taken=None):
         email=participant.email,
         codename=participant.codename,
         risk_level=participant.risk_level,
+        date_of_birth=participant.date_of_birth,
         taken=taken,
     )
     if participant.level > by.clearance:

@@ -167,6 +167,17 @@ ACTION_LABELS = {
     VettingAction.DECIDED: _("Decided"),
     VettingAction.CONFIRMED: _("Approval confirmed by a second admin"),
     VettingAction.RETURNED: _("Approval sent back to review"),
+    # Sanctions hits (participants.sanctions, participants.screening).
+    "sanctions_hit_cleared": _("Sanctions hit cleared"),
+    "sanctions_hit_confirmed": _("Sanctions hit confirmed"),
+    "sanctions_hit_carried_over": _("Sanctions hit: the earlier decision carried over to a new list version"),
+}
+# A carried-over sanctions hit's details, shown as recorded (``participants.screening``).
+HIT_DETAILS = {
+    "hit": _("sanctions hit"),
+    "entry": _("list entry"),
+    "decision": _("decision"),
+    "carried_from": _("carried over from"),
 }
 _USER_FIELDS = {"reviewer", "checks_recorded_by", "proposed_by", "confirmed_by"}
 _DATE_FIELDS = {"decided_at", "expires_at", "confirmed_at"}
@@ -228,6 +239,11 @@ def vetting_case_history(events):
         for name, change in event.changes.items():
             if name == "why":
                 entry.changes.append(HistoryChange(label=_("why"), text=change))
+                continue
+            if name in HIT_DETAILS and event.action == "sanctions_hit_carried_over":
+                if name == "decision" and change in SanctionsHit.Status.values:
+                    change = SanctionsHit.Status(change).label
+                entry.changes.append(HistoryChange(label=HIT_DETAILS[name], text=change))
                 continue
             try:
                 label = VettingCase._meta.get_field(name).verbose_name

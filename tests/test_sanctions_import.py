@@ -173,3 +173,10 @@ def test_only_admins_may_upload_a_list(client, staff, cleared_staff):
     with pytest.raises(ValidationError):
         sanctions_list_import(data=FICTIONAL, by=cleared_staff)
     assert not SanctionsHit.objects.exists()
+
+
+def test_the_same_file_imported_again_is_refused_and_the_current_version_stays(imported, admin_user):
+    with pytest.raises(ValidationError, match="current version of the UNSC list already"):
+        sanctions_list_import(data=FICTIONAL, file_name="again.xml", by=admin_user, screen=False)
+
+    assert list(SanctionsList.objects.values_list("pk", "is_current")) == [(imported.pk, True)]

@@ -277,6 +277,9 @@ PARLEY_OUTBOX_SWEEP_SECONDS = float(env("PARLEY_OUTBOX_SWEEP_SECONDS", "60"))
 # The first wait after a temporary SMTP error (4xx); each further one doubles, up to an hour.
 PARLEY_OUTBOX_FIRST_RETRY_SECONDS = float(env("PARLEY_OUTBOX_FIRST_RETRY_SECONDS", "30"))
 PARLEY_REMINDER_SECONDS = float(env("PARLEY_REMINDER_SECONDS", "900"))
+# Sanctions screening runs: one queued, or running without progress, for this long is published again.
+PARLEY_SCREENING_STALE_SECONDS = int(env("PARLEY_SCREENING_STALE_SECONDS", "300"))
+PARLEY_SCREENING_SWEEP_SECONDS = float(env("PARLEY_SCREENING_SWEEP_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "core.tasks.outbox_sweep",
@@ -298,6 +301,11 @@ CELERY_BEAT_SCHEDULE = {
     "follow-up-reminders": {
         "task": "facilitators.tasks.follow_up_reminders_enqueue",
         "schedule": PARLEY_REMINDER_SECONDS,
+    },
+    # Screening runs left queued (the broker was away) or running without progress: published again.
+    "screening-sweep": {
+        "task": "participants.tasks.screening_runs_sweep",
+        "schedule": PARLEY_SCREENING_SWEEP_SECONDS,
     },
 }
 
