@@ -638,7 +638,10 @@ def action_item_of(w):
     from facilitators.services import action_item_create
 
     return action_item_create(
-        report=world_report(w), by=w.operator, title="Send the map", owner_participant=action_owner(w),
+        report=world_report(w),
+        by=w.operator,
+        title="Send the map",
+        owner_participant=action_owner(w),
         due_on=dt.date(2027, 6, 1),
     )
 

@@ -239,4 +239,3 @@ def test_my_action_items_queries_do_not_grow_with_the_data(client, viewer, query
     large = count(client, url)
     assert small == large, f"my action items as {viewer}: {small} queries with little data, {large} with more"
     assert large == expected, f"my action items as {viewer}: {large} queries, pinned at {expected}"
-
