@@ -56,43 +56,28 @@ class ReportStartForm(StyledFormMixin, forms.Form):
         return self.sessions.get(self.cleaned_data["part"])
 
 
+def _section(label, *, rows=5, help_text=""):
+    """A section of a report's text: Markdown, optional, bounded."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=SECTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
+
+
 class ReportEditForm(VersionedForm):
-    summary = forms.CharField(
-        label=_("Summary"),
-        required=False,
-        max_length=SECTION_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Markdown. Under the Chatham House Rule: what was said, never who said it."),
+    summary = _section(
+        _("Summary"), rows=6, help_text=_("Markdown. Under the Chatham House Rule: what was said, never who said it.")
     )
-    convergence = forms.CharField(
-        label=_("Points of convergence"),
-        required=False,
-        max_length=SECTION_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )
-    divergence = forms.CharField(
-        label=_("Points of divergence"),
-        required=False,
-        max_length=SECTION_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )
-    options = forms.CharField(
-        label=_("Options and ideas generated"),
-        required=False,
-        max_length=SECTION_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )
-    next_steps = forms.CharField(
-        label=_("Agreed next steps"),
-        required=False,
-        max_length=SECTION_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )
-    public_summary = forms.CharField(
-        label=_("Public summary"),
-        required=False,
-        max_length=SECTION_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4}),
+    convergence = _section(_("Points of convergence"))
+    divergence = _section(_("Points of divergence"))
+    options = _section(_("Options and ideas generated"))
+    next_steps = _section(_("Agreed next steps"))
+    public_summary = _section(
+        _("Public summary"),
+        rows=4,
         help_text=_(
             "Optional. Once the report is approved, anyone who may see the workshop reads it on the workshop page; "
             "until then it is as confidential as the report."
