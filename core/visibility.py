@@ -109,9 +109,43 @@ def _reaches(user, path, outer, **conditions):
     lookup by index for each of a few rows, or the user's values hashed once for many. (It estimates the
     EXISTS as if asked row by row, so a scan of a large table looks costly: PostgreSQL's JIT compilation,
     which such estimates set off for hundreds of milliseconds, belongs off for Parley's short queries.)
+
+    The subquery starts from the table that holds the tie (a team membership, an assignment, an
+    invitation) and names the user by id, rather than joining from the user's row: the same rows, one join
+    fewer for PostgreSQL, and a good part less for Django to build at every request.
     """
-    ties = get_user_model()._default_manager.filter(pk=user.pk, **{path: OuterRef(outer)}, **conditions)
+    tie, back, through, column = _tie_of(path)
+    ties = tie._default_manager.filter(
+        **{back: user.pk, column: OuterRef(outer)},
+        **{_strip(lookup, through): value for lookup, value in conditions.items()},
+    )
     return Q(Exists(ties))
+
+
+def _tie_of(path):
+    """Where the relation path ``path`` from the user model ends in a tie: the model of its last reverse
+    relation (a team membership, an assignment, an invitation), the lookup from it back to the user's id,
+    the relation names walked and the rest of the path (the column, or a forward relation to it).
+    ``facilitator__assignments__workshop__initiative_id`` gives the assignment, ``facilitator__user_id``,
+    ``facilitator__assignments`` and ``workshop__initiative_id``."""
+    model, names, walked = get_user_model(), [], []
+    parts = path.split("__")
+    while parts:
+        field = model._meta.get_field(parts[0])
+        if not field.auto_created or field.concrete:  # a forward field: the rest is read on the tie
+            break
+        names.append(field.field.name)
+        walked.append(parts.pop(0))
+        model = field.related_model
+    return model, "__".join(reversed(names)) + "_id", "__".join(walked), "__".join(parts)
+
+
+def _strip(lookup, through):
+    """A condition given from the user's row (``participant__invitations__status__in``), from the tie's."""
+    prefix = through + "__"
+    if not lookup.startswith(prefix):
+        raise ValueError(f"{lookup!r} is not a condition on {prefix!r}")
+    return lookup[len(prefix) :]
 
 
 def team_q(user, initiative_path):

@@ -72,7 +72,13 @@ class InvitationQuerySet(models.QuerySet):
     def visible_to(self, user):
         # The invitee sees an invitation once it is on its way: a draft is the team's plan (perhaps for
         # someone not yet vetted), and would tell them of a workshop they may never be invited to.
-        grants = (Q(participant__user=user) & ~Q(status=self.model.Status.DRAFT)) if is_reader(user) else None
+        # Their own record is read in a subquery (none or one row), not joined: a join would read the whole
+        # participant table to find it.
+        grants = None
+        if is_reader(user):
+            Participant = self.model.participant.field.related_model
+            own_record = Participant._default_manager.filter(user=user).values("pk")
+            grants = Q(participant__in=own_record) & ~Q(status=self.model.Status.DRAFT)
         return self.filter(workshop_rule(user, prefix="workshop__", grants=grants))
 
 

@@ -61,7 +61,7 @@ def action_items_owned_by(user, shown="open"):
         return ActionItem.objects.none()
     from dialogues.models import Invitation, Workshop
 
-    items = ActionItem.objects.visible_to(user).filter(Q(owner=user) | Q(owner_participant__user=user))
+    items = ActionItem.objects.visible_to(user).filter(ActionItem.objects.owned_by_q(user))
     statuses = SHOWN.get(shown, OPEN_STATUSES)
     if statuses is not None:
         items = items.filter(status__in=statuses)

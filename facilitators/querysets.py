@@ -35,9 +35,17 @@ class OutcomeReportQuerySet(models.QuerySet):
 
 
 class ActionItemQuerySet(models.QuerySet):
+    def owned_by_q(self, user):
+        """``Q``: the item is owned by ``user``, as a team member or through their own participant record.
+        The record is read in a subquery (none or one row) rather than joined: a join would read the whole
+        participant table to find the one row whose ``user`` is theirs."""
+        Participant = self.model.owner_participant.field.related_model
+        own_record = Participant._default_manager.filter(user=user).values("pk")
+        return Q(owner=user) | Q(owner_participant__in=own_record)
+
     def visible_to(self, user):
         # Its owner sees it: a team member who owns it, or the participant whose own record owns it.
-        grants = (Q(owner=user) | Q(owner_participant__user=user)) if is_reader(user) else None
+        grants = self.owned_by_q(user) if is_reader(user) else None
         return self.filter(report_rule(user, prefix="report__", grants=grants))
 
 

@@ -194,6 +194,27 @@ def test_the_invitation_grant_is_asked_of_each_participant_not_of_all_invitation
     assert '"participants_participant"."id" IN (SELECT' not in sql
 
 
+def test_the_user_s_ties_are_asked_by_their_id_without_joining_their_account(cleared_staff):
+    # The team, assignment and invitation ties start from the table that holds them: joining from the
+    # user's row cost PostgreSQL a join and Django a good part of each page's time building it.
+    from dialogues.models import Workshop
+
+    sql = str(Workshop.objects.visible_to(cleared_staff).query)
+    assert 'EXISTS(SELECT 1 AS "a" FROM "dialogues_teammembership"' in sql
+    assert 'EXISTS(SELECT 1 AS "a" FROM "facilitators_assignment"' in sql
+    assert "accounts_user" not in sql
+
+
+def test_an_owner_s_own_record_is_looked_up_not_joined(participant_user):
+    # Joining the participant table to find the one record of the viewer read all of it on every
+    # dashboard and every list of invitations or action items.
+    from facilitators.models import ActionItem
+
+    for queryset in (Invitation.objects.visible_to(participant_user), ActionItem.objects.visible_to(participant_user)):
+        sql = str(queryset.query)
+        assert 'JOIN "participants_participant"' not in sql, sql
+
+
 def test_postgresql_compiles_no_query_just_in_time(db):
     """JIT starts on a query's estimated cost and spends far longer compiling than Parley's queries run."""
     from django.db import connection
