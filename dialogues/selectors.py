@@ -333,7 +333,9 @@ def delegation_balance(workshop, *, viewer=None, parties=()):
     invitations = Invitation.objects.filter(workshop=workshop).order_by()
     gender, category = F("participant__gender"), F("participant__category")
     if viewer is not None:
-        shown = Q(participant__in=Participant.objects.visible_to(viewer))
+        # Asked of each invitee (a correlated EXISTS, by index): ``participant IN (every participant the viewer
+        # may see)`` hashed that whole set, 100,000 people for a lead, to count one workshop's invitees.
+        shown = Exists(Participant.objects.visible_to(viewer).filter(pk=OuterRef("participant_id")))
         gender = Case(When(shown, then=gender), default=Value(RESTRICTED))
         category = Case(When(shown, then=category), default=Value(RESTRICTED))
     counted = (
@@ -609,15 +611,21 @@ class PersonConflict:
     ``part``: "team", "facilitator" or "participant" (their part in this workshop); ``name``: a user's
     name, or ``None`` where the viewer may not know who it is; ``participant``: the invited person as
     the viewer may know them (``participant_name``), ``None`` when their record is hidden;
-    ``workshops``: the overlapping workshops the viewer may see; ``elsewhere``: booked in at least one
-    the viewer may not see ("another engagement": no title, date or initiative).
+    ``workshops``: the first ``CONFLICT_WORKSHOPS_SHOWN`` overlapping workshops the viewer may see, soonest
+    first, and ``more``: how many others they may see; ``elsewhere``: booked in at least one the viewer may
+    not see ("another engagement": no title, date or initiative).
     """
 
     part: str
     name: str | None = None
     participant: object = None
     workshops: list = field(default_factory=list)
+    more: int = 0
     elsewhere: bool = False
+
+
+# The overlapping workshops named for each person booked elsewhere; the others are counted.
+CONFLICT_WORKSHOPS_SHOWN = 5
 
 
 @dataclass
@@ -634,6 +642,25 @@ class WorkshopConflicts:
         return bool(self.people) or self.over_capacity
 
 
+def _invitees_as_known_to(user, pks):
+    """The participants of ``pks`` whose record ``user`` may see, by id, each as they may know them: the name
+    where the identity rule opens it, else the codename (``participant_name``). One query; none for none."""
+    if not pks:
+        return {}
+    shown_name = Case(When(Participant.objects.identity_q(user), then=F("full_name")), default=Value(""))
+    rows = (
+        Participant.objects.visible_to(user)
+        .filter(pk__in=pks)
+        .annotate(shown_name=shown_name)
+        .values_list("pk", "shown_name", "codename")
+    )
+    known = {}
+    for pk, name, codename in rows:
+        known[pk] = Participant(pk=pk, full_name=name, codename=codename or "")
+        known[pk].identity_visible_to_viewer = bool(name)
+    return known
+
+
 def workshop_conflicts(workshop, *, user, accepted_count=None):
     """Who of ``workshop`` (its initiative's team, its assigned facilitators, its invitees who have not
     declined or been withdrawn) is booked in another workshop, not cancelled, at an overlapping time.
@@ -642,8 +669,9 @@ def workshop_conflicts(workshop, *, user, accepted_count=None):
 
     ``workshop`` may be unsaved or carry times not saved yet (a form being filled in): an unsaved one has
     its team only. Of the other workshops only those ``user`` may see are named; the others are "another
-    engagement". One query whatever the numbers of people and workshops: the bookings, with the workshops
-    and people they name as ``user`` may know them.
+    engagement". At most four queries whatever the numbers of people and workshops: the bookings; of the
+    workshops they are in, those ``user`` may see; of the invitees, those ``user`` may see, as they may know
+    them; and whether ``user`` may see the initiative (unless the page has read it: ``initiative_visible``).
     """
     result = WorkshopConflicts(people=[], accepted=accepted_count, capacity=workshop.capacity)
     start, end = workshop.starts_at, workshop.ends_at
@@ -658,17 +686,13 @@ def workshop_conflicts(workshop, *, user, accepted_count=None):
     if workshop.pk:
         people_here |= Q(pk__in=Assignment.objects.filter(workshop=workshop).values("facilitator__user_id"))
     users_here = User.objects.filter(people_here).values("pk")
-    visible = Workshop.objects.visible_to(user)
 
     def booked(bookings, path, kind, person, names):
-        """Each booking in an overlapping workshop (``path`` leads to it): who, where, whether the viewer
-        may see that workshop (and then its title and times), and the person's names (``names``: "name",
-        "alias" and "flag", as each kind of person has them)."""
+        """Each booking in an overlapping workshop (``path`` leads to it): who, where, and the person's names
+        (``names``: "name", "alias" and "flag", as each kind of person has them)."""
         bookings = bookings.filter(**{f"{path}__in": others.values("pk")})  # one join, reused below
-        seen = Exists(visible.filter(pk=OuterRef(f"{path}__pk")))
-        where = (f"{path}__{name}" for name in ("pk", "title", "starts_at", "ends_at", "time_zone"))
-        columns = (Value(kind), person, *where, "seen", "name", "alias", "flag")
-        return bookings.annotate(seen=seen, **names).values_list(*columns).order_by()
+        columns = (Value(kind), person, f"{path}__pk", "name", "alias", "flag")
+        return bookings.annotate(**names).values_list(*columns).order_by()
 
     def account_names(account):
         """An account's name and address, and whether it is on this workshop's team (else: facilitator)."""
@@ -693,50 +717,53 @@ def workshop_conflicts(workshop, *, user, accepted_count=None):
         invited_there = Invitation.objects.filter(
             participant__in=invited_here.values("participant_id"), status__in=BOOKED_INVITATION_STATUSES
         )
-        # An invitee as the viewer may know them: the name where the identity rule opens it, the codename,
-        # and whether the viewer may see their record at all.
-        people = Participant.objects.filter(pk=OuterRef("participant_id"))
-        identity = Exists(people.filter(Participant.objects.identity_q(user)))
-        participant_names = {
-            "name": Case(When(identity, then=F("participant__full_name")), default=Value("")),
-            "alias": F("participant__codename"),
-            "flag": Exists(Participant.objects.visible_to(user).filter(pk=OuterRef("participant_id"))),
-        }
-        invited = booked(invited_there, "workshop", "participant", "participant_id", participant_names)
+        # An invitee is named below, as the viewer may know them (``_invitees_as_known_to``).
+        unnamed = {"name": Value(""), "alias": Value(""), "flag": Value(False)}
+        invited = booked(invited_there, "workshop", "participant", "participant_id", unnamed)
         bookings = bookings.union(invited, all=True)
     rows = list(bookings)
     if not rows:
         return result
+    # The rules are asked in queries of their own, of the few workshops and people found: asked of every
+    # booking inside the one above, they made it the page's costliest to build and to plan.
+    seen = {
+        other.pk: other
+        for other in Workshop.objects.visible_to(user)
+        .filter(pk__in={row[2] for row in rows})
+        .only("pk", "title", "starts_at", "ends_at", "time_zone")
+    }
+    invitees = _invitees_as_known_to(user, {row[1] for row in rows if row[0] == "participant"})
     team_named = getattr(workshop, "initiative_visible", None)
     if team_named is None:
         team_named = Initiative.objects.visible_to(user).filter(pk=workshop.initiative_id).exists()
 
     found = {}
-    for kind, person, other_id, title, starts_at, ends_at, time_zone, seen, name, alias, flag in rows:
+    for kind, person, other_id, name, alias, flag in rows:
         key = (kind, person)
         if key not in found:
             if kind == "participant":
-                shown = None
-                if flag:  # a record the viewer may see: by name, or by codename (``participant_name``)
-                    shown = Participant(pk=person, full_name=name, codename=alias or "")
-                    shown.identity_visible_to_viewer = bool(name)
-                found[key] = PersonConflict(part="participant", participant=shown)
+                # ``None`` where the viewer may not see the record: "someone invited".
+                found[key] = PersonConflict(part="participant", participant=invitees.get(person), workshops={})
             else:
                 part = "team" if flag else "facilitator"
                 # A facilitator of a workshop the viewer sees is named on its page; a team member where the
                 # viewer may see the initiative (and so its team).
                 named = part == "facilitator" or team_named
-                found[key] = PersonConflict(part=part, name=(name or alias) if named else None)
+                found[key] = PersonConflict(part=part, name=(name or alias) if named else None, workshops={})
         conflict = found[key]
-        if not seen:
+        other = seen.get(other_id)
+        if other is None:
             conflict.elsewhere = True
-        elif all(other.pk != other_id for other in conflict.workshops):
-            conflict.workshops.append(
-                Workshop(pk=other_id, title=title, starts_at=starts_at, ends_at=ends_at, time_zone=time_zone)
-            )
+        else:
+            conflict.workshops.setdefault(other.pk, other)
     order = {"team": 0, "facilitator": 1, "participant": 2}
     for conflict in found.values():
-        conflict.workshops.sort(key=lambda other: (other.starts_at, other.pk))
+        # The first few, soonest first; someone on many teams is booked in many workshops at once.
+        workshops = sorted(conflict.workshops.values(), key=lambda other: (other.starts_at, other.pk))
+        conflict.workshops, conflict.more = (
+            workshops[:CONFLICT_WORKSHOPS_SHOWN],
+            len(workshops[CONFLICT_WORKSHOPS_SHOWN:]),
+        )
     result.people = sorted(
         found.values(),
         key=lambda conflict: (

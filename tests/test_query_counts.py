@@ -40,6 +40,12 @@ class Seed:
             workshop=self.workshop, participant=self.me, party=self.party, status=Invitation.Status.ACCEPTED
         )
         f.VettingCaseFactory(participant=self.person)
+        # Booked elsewhere at the same time from the start, so that the workshop page asks about its
+        # conflicts at both sizes.
+        clash = f.WorkshopFactory(
+            initiative=self.initiative, starts_at=self.workshop.starts_at, ends_at=self.workshop.ends_at
+        )
+        f.InvitationFactory(workshop=clash, participant=self.person)
 
     def new_initiative(self, level=Level.CONFIDENTIAL):
         initiative = f.InitiativeFactory(level=level)
@@ -93,8 +99,9 @@ PAGES = [
     # The delegations: the balance in one aggregate, a page of invitations and their participants; the parties
     # for those who manage it (+1); the conflict warnings (+1); the outcome reports the viewer may see, the
     # approved public summaries and whether the viewer may start a report (+3).
-    ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 16),
-    ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 15),
+    # Its conflicts: the bookings, then which of their workshops and people the viewer may see (+2).
+    ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 18),
+    ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 17),
     ("workshop edit", "lead", lambda s: reverse("dialogues:workshop-update", args=[s.workshop.pk]), 7),
     ("participant list", "lead", lambda s: reverse("participants:participant-list"), 5),
     ("participant list", "admin", lambda s: reverse("participants:participant-list"), 5),
