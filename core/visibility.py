@@ -148,6 +148,13 @@ def _strip(lookup, through):
     return lookup[len(prefix) :]
 
 
+def own_participant_q(user, participant_path):
+    """The participant at ``participant_path`` is the user's own record. It is read in a subquery (none or
+    one row), not joined: a join reads the whole participant table to find the one row that is theirs."""
+    Participant = _model_at(get_user_model(), "participant")
+    return Q(**{f"{participant_path}__in": Participant._default_manager.filter(user=user).values("pk")})
+
+
 def team_q(user, initiative_path):
     """The user is on the team of the initiative whose id is at ``initiative_path``."""
     return _reaches(user, "team_memberships__initiative_id", initiative_path)

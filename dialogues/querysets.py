@@ -11,6 +11,7 @@ from core.visibility import (
     attending_q,
     initiative_rule,
     is_reader,
+    own_participant_q,
     staffed_workshop_rule,
     team_q,
     visibility_q,
@@ -72,13 +73,9 @@ class InvitationQuerySet(models.QuerySet):
     def visible_to(self, user):
         # The invitee sees an invitation once it is on its way: a draft is the team's plan (perhaps for
         # someone not yet vetted), and would tell them of a workshop they may never be invited to.
-        # Their own record is read in a subquery (none or one row), not joined: a join would read the whole
-        # participant table to find it.
         grants = None
         if is_reader(user):
-            Participant = self.model.participant.field.related_model
-            own_record = Participant._default_manager.filter(user=user).values("pk")
-            grants = Q(participant__in=own_record) & ~Q(status=self.model.Status.DRAFT)
+            grants = own_participant_q(user, "participant") & ~Q(status=self.model.Status.DRAFT)
         return self.filter(workshop_rule(user, prefix="workshop__", grants=grants))
 
 

@@ -737,29 +737,28 @@ def workshop_conflicts(workshop, *, user, accepted_count=None):
     if team_named is None:
         team_named = Initiative.objects.visible_to(user).filter(pk=workshop.initiative_id).exists()
 
-    found = {}
+    found, booked_in = {}, {}  # by (kind, person): their conflict, and the workshops they are seen booked in
     for kind, person, other_id, name, alias, flag in rows:
         key = (kind, person)
         if key not in found:
             if kind == "participant":
                 # ``None`` where the viewer may not see the record: "someone invited".
-                found[key] = PersonConflict(part="participant", participant=invitees.get(person), workshops={})
+                found[key] = PersonConflict(part="participant", participant=invitees.get(person))
             else:
                 part = "team" if flag else "facilitator"
                 # A facilitator of a workshop the viewer sees is named on its page; a team member where the
                 # viewer may see the initiative (and so its team).
                 named = part == "facilitator" or team_named
-                found[key] = PersonConflict(part=part, name=(name or alias) if named else None, workshops={})
-        conflict = found[key]
+                found[key] = PersonConflict(part=part, name=(name or alias) if named else None)
         other = seen.get(other_id)
         if other is None:
-            conflict.elsewhere = True
+            found[key].elsewhere = True
         else:
-            conflict.workshops.setdefault(other.pk, other)
+            booked_in.setdefault(key, {})[other.pk] = other
     order = {"team": 0, "facilitator": 1, "participant": 2}
-    for conflict in found.values():
+    for key, conflict in found.items():
         # The first few, soonest first; someone on many teams is booked in many workshops at once.
-        workshops = sorted(conflict.workshops.values(), key=lambda other: (other.starts_at, other.pk))
+        workshops = sorted(booked_in.get(key, {}).values(), key=lambda other: (other.starts_at, other.pk))
         conflict.workshops, conflict.more = (
             workshops[:CONFLICT_WORKSHOPS_SHOWN],
             len(workshops[CONFLICT_WORKSHOPS_SHOWN:]),

@@ -8,6 +8,7 @@ from core.visibility import (
     assigned_q,
     is_organisation_member,
     is_reader,
+    own_participant_q,
     report_rule,
     team_q,
     visibility_q,
@@ -36,12 +37,8 @@ class OutcomeReportQuerySet(models.QuerySet):
 
 class ActionItemQuerySet(models.QuerySet):
     def owned_by_q(self, user):
-        """``Q``: the item is owned by ``user``, as a team member or through their own participant record.
-        The record is read in a subquery (none or one row) rather than joined: a join would read the whole
-        participant table to find the one row whose ``user`` is theirs."""
-        Participant = self.model.owner_participant.field.related_model
-        own_record = Participant._default_manager.filter(user=user).values("pk")
-        return Q(owner=user) | Q(owner_participant__in=own_record)
+        """``Q``: the item is owned by ``user``, as a team member or through their own participant record."""
+        return Q(owner=user) | own_participant_q(user, "owner_participant")
 
     def visible_to(self, user):
         # Its owner sees it: a team member who owns it, or the participant whose own record owns it.
