@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
@@ -498,8 +499,12 @@ def workshops_assigned_to(user, recent_days=90, size=10):
         "upcoming": {"label": _("Upcoming"), "workshops": [], "empty": _("No upcoming workshop.")},
         "past": {"label": _("Recently held"), "workshops": [], "empty": _("No workshop in the last three months.")},
     }
+    if connection.features.supports_slicing_ordering_in_compound:
+        both = upcoming.union(recent, all=True)
+    else:  # SQLite (``make run``) slices no part of a UNION: two queries
+        both = [*upcoming, *recent]
     # UNION ALL keeps no order of its own: each group is sorted again as its query read it.
-    for workshop in sorted(upcoming.union(recent, all=True), key=lambda workshop: (workshop.starts_at, workshop.pk)):
+    for workshop in sorted(both, key=lambda workshop: (workshop.starts_at, workshop.pk)):
         groups["upcoming" if workshop.ends_at >= now else "past"]["workshops"].append(workshop)
     groups["past"]["workshops"].reverse()
     for when, group in groups.items():
