@@ -17,11 +17,17 @@ being filtered to the record the rule is about; the user's own ties are reached 
 model), so that this module imports no app and every app may import it.
 """
 
-from functools import reduce
+import json
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import cache, reduce
 from operator import and_, or_
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Exists, F, Field, ForeignObject, Lookup, OuterRef, Q, Value
 
 from .levels import Level, RiskLevel, Role
 
@@ -97,29 +103,217 @@ def attended_workshop_ids(user, statuses):
     )
 
 
-# --- The user's own ties, as conditions on the outer row ----------------------------------------------
+# --- The user's own ties, read once and named by id ----------------------------------------------------
 
 
-def _reaches(user, path, outer, **conditions):
-    """``Q``: from the user's row, ``path`` reaches the outer row's value at ``outer`` (a correlated EXISTS).
+# Each kind of tie, as the relation path from the user model to the id it holds.
+KINDS = {
+    "team_initiatives": "team_memberships__initiative_id",
+    "assigned_workshops": "facilitator__assignments__workshop_id",
+    "assigned_initiatives": "facilitator__assignments__workshop__initiative_id",
+    "invited": "participant__invitations__workshop_id",  # with the invitation's status
+    "own_participants": "participant__id",
+}
 
-    The rules use these rather than ``outer IN (the user's values)``: under an ``OR``, PostgreSQL always
-    hashes an ``IN`` list, and inside another subquery it counts that hash at every call, so that it
-    would rather hash whole tables than look up the few rows a page shows. An EXISTS lets it choose: a
-    lookup by index for each of a few rows, or the user's values hashed once for many. (It estimates the
-    EXISTS as if asked row by row, so a scan of a large table looks costly: PostgreSQL's JIT compilation,
-    which such estimates set off for hundreds of milliseconds, belongs off for Parley's short queries.)
 
-    The subquery starts from the table that holds the tie (a team membership, an assignment, an
-    invitation) and names the user by id, rather than joining from the user's row: the same rows, one join
-    fewer for PostgreSQL, and a good part less for Django to build at every request.
-    """
-    tie, back, through, column = _tie_of(path)
-    ties = tie._default_manager.filter(
-        **{back: user.pk, column: OuterRef(outer)},
-        **{_strip(lookup, through): value for lookup, value in conditions.items()},
+@dataclass(frozen=True)
+class Ties:
+    """A user's ties, as ids: the initiatives whose team they are on, the workshops they are an assigned
+    facilitator of (and those workshops' initiatives), the workshops their participant record is invited
+    to (with the invitation's status) and that record's id."""
+
+    team_initiatives: tuple = ()
+    assigned_workshops: tuple = ()
+    assigned_initiatives: tuple = ()
+    invitations: tuple = ()  # (workshop id, status)
+    own_participants: tuple = ()
+
+    def ids(self, kind, statuses=None):
+        if kind == "invited":
+            return tuple(sorted({workshop for workshop, status in self.invitations if status in statuses}))
+        return getattr(self, kind)
+
+
+_ties_cache = ContextVar("parley_ties_cache", default=None)
+
+
+def read_ties(user_pk):
+    """The user's ties as read in this request (:func:`ties_read_once`), or ``None`` outside one."""
+    cache = _ties_cache.get()
+    if cache is None:
+        return None
+    if user_pk not in cache:
+        cache[user_pk] = _read_ties(user_pk)
+    return cache[user_pk]
+
+
+def _tie_rows(kind, user_pk, *, second=None, status=None):
+    """The user's ties of ``kind`` as rows (kind, id, a second id, a status) for one UNION."""
+    tie, back, _through, column = _tie_of(KINDS[kind])
+    return (
+        tie._default_manager.filter(**{back: user_pk})
+        .order_by()  # SQLite allows no ORDER BY in a UNION's parts
+        .annotate(
+            tie_kind=Value(kind),
+            tie_id=F(column),
+            tie_second=F(second) if second else Value(0),
+            tie_status=F(status) if status else Value(""),
+        )
+        .values_list("tie_kind", "tie_id", "tie_second", "tie_status")
     )
-    return Q(Exists(ties))
+
+
+ANY_USER = -1  # a user id no account has: the placeholder of the ties query, compiled once
+
+
+@cache
+def _ties_query(vendor):
+    """The SQL of the ties query and its parameters with ``ANY_USER`` for the user's id. Django takes
+    several milliseconds to build and compile this UNION, more than PostgreSQL takes to answer it, and it is
+    the same for every request but for the user's id."""
+    rows = (
+        _tie_rows("team_initiatives", ANY_USER)
+        .union(
+            _tie_rows("assigned_workshops", ANY_USER, second="workshop__initiative_id"),
+            _tie_rows("invited", ANY_USER, status="status"),
+            _tie_rows("own_participants", ANY_USER),
+            all=True,
+        )
+        .order_by()
+    )
+    return rows.query.sql_with_params()
+
+
+def _read_ties(user_pk):
+    """Every tie of the user in one query: their team memberships, assignments (with each workshop's
+    initiative), invitations (with their status) and participant record."""
+    sql, params = _ties_query(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_pk if param == ANY_USER else param for param in params])
+        rows = cursor.fetchall()
+    found = {kind: set() for kind in KINDS}
+    for kind, tie_id, second, status in rows:
+        if kind == "invited":
+            found[kind].add((tie_id, status))
+        else:
+            found[kind].add(tie_id)
+        if kind == "assigned_workshops":
+            found["assigned_initiatives"].add(second)
+    return Ties(
+        team_initiatives=tuple(sorted(found["team_initiatives"])),
+        assigned_workshops=tuple(sorted(found["assigned_workshops"])),
+        assigned_initiatives=tuple(sorted(found["assigned_initiatives"])),
+        invitations=tuple(sorted(found["invited"])),
+        own_participants=tuple(sorted(found["own_participants"])),
+    )
+
+
+def tie_tables():
+    """The tables that hold the ties: a write naming one of them makes the ties read in this request stale."""
+    tables = set()
+    for path in KINDS.values():
+        model = get_user_model()
+        for name in path.split("__")[:-1]:
+            model = model._meta.get_field(name).related_model
+            tables.add(model._meta.db_table)
+    return frozenset(tables)
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@contextmanager
+def ties_read_once():
+    """Within this block (a request: ``core.middleware.RuleTiesMiddleware``), each user's ties are read
+    once, then reused by every rule. A write to a table that holds ties, by whatever path (a save, a
+    queryset's update, a bulk insert), forgets them, so that a page rendered after the write sees it."""
+    tables = tie_tables()
+    cache = {}
+
+    def forget_on_tie_write(execute, sql, params, many, context):
+        if cache and sql.lstrip()[:6].upper() in WRITES and any(f'"{table}"' in sql for table in tables):
+            cache.clear()
+        return execute(sql, params, many, context)
+
+    token = _ties_cache.set(cache)
+    try:
+        with connection.execute_wrapper(forget_on_tie_write):
+            yield
+    finally:
+        _ties_cache.reset(token)
+
+
+class UserTies:
+    """The right-hand side of ``__in_ties``: one kind of a user's ties (with ``statuses``, the invitations
+    with one of them). Settled when the query is compiled, not when it is built: in a request, the ids read
+    once (:func:`read_ties`); elsewhere (a task, a command, a test), a subquery of the table that holds
+    them, so that a task reads no ties that a write may have changed since."""
+
+    def __init__(self, user_pk, kind, statuses=None):
+        self.user_pk, self.kind = user_pk, kind
+        self.statuses = tuple(sorted(statuses)) if statuses is not None else None
+
+    def ids(self):
+        """The ids, or ``None`` outside :func:`ties_read_once`."""
+        ties = read_ties(self.user_pk)
+        return None if ties is None else ties.ids(self.kind, self.statuses)
+
+    def subquery(self):
+        """The ids as a query of the table that holds them, by the user's id (no join from their account)."""
+        tie, back, _through, column = _tie_of(KINDS[self.kind])
+        ties = tie._default_manager.filter(**{back: self.user_pk})
+        if self.statuses is not None:
+            ties = ties.filter(status__in=self.statuses)
+        return ties.order_by().values(column).query
+
+    def _key(self):
+        return (self.user_pk, self.kind, self.statuses)
+
+    def __eq__(self, other):
+        return isinstance(other, UserTies) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        return f"UserTies{self._key()!r}"
+
+
+class InTies(Lookup):
+    """``column IN (the ids of one kind of the user's ties)``, the ids passed as one array parameter.
+
+    The ids are few (a user's teams, assignments, invitations) and read once per request, so that a rule
+    costs PostgreSQL a comparison with a constant array, not a subquery to plan at every query, and costs
+    Django one parameter, however many ids. With no ids the condition is false and Django leaves it out
+    (``EmptyResultSet``), as it does for an empty ``__in``.
+    """
+
+    lookup_name = "in_ties"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        ids = self.rhs.ids()
+        if ids is None:  # outside a request: the ties in a subquery (a new compiler: nothing in it is correlated)
+            lhs, params = self.process_lhs(compiler, connection)
+            subquery, subquery_params = self.rhs.subquery().get_compiler(connection=connection).as_sql()
+            return f"{lhs} IN ({subquery})", (*params, *subquery_params)
+        if not ids:
+            raise EmptyResultSet
+        ids = list(ids)
+        lhs, params = self.process_lhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", (*params, ids)
+        # SQLite (``make run``): the ids as a JSON array. ``lhs`` is the compiled column, nothing from the user.
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(ids))  # noqa: S608
+
+
+Field.register_lookup(InTies)
+ForeignObject.register_lookup(InTies)  # relations keep lookups of their own
+
+
+def _tied(user, kind, outer, statuses=None):
+    """``Q``: the outer row's value at ``outer`` is one of the user's ties of ``kind``."""
+    return Q(**{f"{outer}__in_ties": UserTies(user.pk, kind, statuses)})
 
 
 def _tie_of(path):
@@ -140,41 +334,29 @@ def _tie_of(path):
     return model, "__".join(reversed(names)) + "_id", "__".join(walked), "__".join(parts)
 
 
-def _strip(lookup, through):
-    """A condition given from the user's row (``participant__invitations__status__in``), from the tie's."""
-    prefix = through + "__"
-    if not lookup.startswith(prefix):
-        raise ValueError(f"{lookup!r} is not a condition on {prefix!r}")
-    return lookup[len(prefix) :]
-
-
 def own_participant_q(user, participant_path):
-    """The participant at ``participant_path`` is the user's own record. It is read in a subquery (none or
-    one row), not joined: a join reads the whole participant table to find the one row that is theirs."""
-    Participant = _model_at(get_user_model(), "participant")
-    return Q(**{f"{participant_path}__in": Participant._default_manager.filter(user=user).values("pk")})
+    """The participant at ``participant_path`` is the user's own record."""
+    return _tied(user, "own_participants", participant_path)
 
 
 def team_q(user, initiative_path):
     """The user is on the team of the initiative whose id is at ``initiative_path``."""
-    return _reaches(user, "team_memberships__initiative_id", initiative_path)
+    return _tied(user, "team_initiatives", initiative_path)
 
 
 def assigned_q(user, workshop_path):
     """The user is an assigned facilitator of the workshop whose id is at ``workshop_path``."""
-    return _reaches(user, "facilitator__assignments__workshop_id", workshop_path)
+    return _tied(user, "assigned_workshops", workshop_path)
 
 
 def assigned_initiative_q(user, initiative_path):
     """The user is an assigned facilitator of a workshop of the initiative whose id is at ``initiative_path``."""
-    return _reaches(user, "facilitator__assignments__workshop__initiative_id", initiative_path)
+    return _tied(user, "assigned_initiatives", initiative_path)
 
 
 def attending_q(user, workshop_path, statuses):
     """The user's participant record is invited, with one of ``statuses``, to the workshop at ``workshop_path``."""
-    return _reaches(
-        user, "participant__invitations__workshop_id", workshop_path, participant__invitations__status__in=statuses
-    )
+    return _tied(user, "invited", workshop_path, statuses)
 
 
 # --- The rule for each kind of record ------------------------------------------------------------------

@@ -371,9 +371,10 @@ def test_the_calendar_queries_do_not_grow_with_the_workshops(client, django_asse
         counts.append(len(queries))
         assert html.count('class="calendar-entry') >= size
     assert counts[0] == counts[1]
-    # The session, the user, their second factor and the workshops; filtered, also the initiative (checked,
-    # and shown in the filter's options) and whether the user may add workshops to it.
-    expected = 7 if filtered else 4
+    # The session, the user, their second factor, their ties (read once for every rule) and the workshops;
+    # filtered, also the initiative (checked, and shown in the filter's options) and whether the user may add
+    # workshops to it.
+    expected = 8 if filtered else 5
     with django_assert_num_queries(expected):
         client.get(CALENDAR, query)
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core.levels import Level, Role
 from core.pagination import counted_list, first_rows, page_of
+from core.visibility import ties_read_once
 from dialogues.models import Document, Initiative, Invitation, TeamMembership
 from participants.models import Participant, VettingCase
 
@@ -194,15 +195,77 @@ def test_the_invitation_grant_is_asked_of_each_participant_not_of_all_invitation
     assert '"participants_participant"."id" IN (SELECT' not in sql
 
 
-def test_the_user_s_ties_are_asked_by_their_id_without_joining_their_account(cleared_staff):
-    # The team, assignment and invitation ties start from the table that holds them: joining from the
-    # user's row cost PostgreSQL a join and Django a good part of each page's time building it.
+def test_outside_a_request_the_user_s_ties_are_asked_by_their_id_without_joining_their_account(cleared_staff):
+    # A task, a command: the team and assignment ties are a subquery of the table that holds them, by the
+    # user's id, read when the query runs (a write since the query was built is seen).
     from dialogues.models import Workshop
 
     sql = str(Workshop.objects.visible_to(cleared_staff).query)
-    assert 'EXISTS(SELECT 1 AS "a" FROM "dialogues_teammembership"' in sql
-    assert 'EXISTS(SELECT 1 AS "a" FROM "facilitators_assignment"' in sql
+    table = '"dialogues_teammembership"'
+    assert (
+        f'SELECT {table}."initiative_id" AS "initiative_id" FROM {table} WHERE {table}."user_id" = {cleared_staff.pk}'
+        in sql
+    )
+    assert 'FROM "facilitators_assignment"' in sql
     assert "accounts_user" not in sql
+
+
+def test_in_a_request_the_ties_are_read_once_and_every_rule_compares_with_their_ids(cleared_staff):
+    # Each rule a page asks (often a dozen) compares with the ids of the viewer's ties, read in one query
+    # for the whole request: no subquery of the tie tables for PostgreSQL to plan in each query.
+    from dialogues.models import Workshop
+    from facilitators.models import OutcomeReport
+
+    membership = f.TeamMembershipFactory(user=cleared_staff)
+    with ties_read_once(), CaptureQueriesContext(connection) as queries:
+        workshops = list(Workshop.objects.visible_to(cleared_staff))
+        list(Initiative.objects.visible_to(cleared_staff))
+        list(OutcomeReport.objects.visible_to(cleared_staff))
+        list(Participant.objects.visible_to(cleared_staff).with_identity_for(cleared_staff))
+    sqls = [query["sql"] for query in queries.captured_queries]
+    assert len(sqls) == 5 and "tie_kind" in sqls[0], sqls  # the ties, then the four lists
+    for sql in sqls[1:]:
+        assert "dialogues_teammembership" not in sql and "facilitators_assignment" not in sql, sql
+    assert f'"dialogues_workshop"."initiative_id" = ANY(ARRAY[{membership.initiative_id}])' in sqls[1]
+    assert workshops == []  # the initiative has no workshops: the rule held
+
+
+def test_a_tie_the_user_does_not_have_drops_its_condition(cleared_staff):
+    # On no team and assigned nowhere: no comparison with an empty list is left for PostgreSQL.
+    from dialogues.models import Workshop
+
+    with ties_read_once():
+        sql = str(Workshop.objects.visible_to(cleared_staff).query)
+    assert "ANY(" not in sql
+    assert '"dialogues_workshop"."level" <= 20' in sql  # only the organisation's INTERNAL opening is left
+
+
+def test_a_write_to_the_ties_in_a_request_is_seen_by_the_rules_after_it(make_user):
+    # Whatever writes a tie (a save, a queryset's update or delete, a bulk insert), the ties read before it
+    # are forgotten: a page rendered after the write applies the rule to what is true now.
+    lead = make_user(Role.STAFF, Level.CONFIDENTIAL)
+    initiative = f.InitiativeFactory(level=Level.CONFIDENTIAL)
+    with ties_read_once():
+        assert not Initiative.objects.visible_to(lead).exists()
+        membership = f.TeamMembershipFactory(initiative=initiative, user=lead)
+        assert list(Initiative.objects.visible_to(lead)) == [initiative]
+        TeamMembership.objects.filter(pk=membership.pk).update(user=make_user(Role.STAFF, Level.CONFIDENTIAL))
+        assert not Initiative.objects.visible_to(lead).exists()
+        TeamMembership.objects.bulk_create([TeamMembership(initiative=initiative, user=lead)])
+        assert Initiative.objects.visible_to(lead).exists()
+        TeamMembership.objects.filter(user=lead).delete()
+        assert not Initiative.objects.visible_to(lead).exists()
+
+
+def test_an_invitation_s_new_status_is_seen_by_the_invitee_s_rules_in_the_same_request(participant_user):
+    workshop = f.WorkshopFactory(level=Level.INTERNAL, initiative=f.InitiativeFactory(level=Level.INTERNAL))
+    document = f.DocumentFactory(workshop=workshop, audience=Document.Audience.ATTENDEES, level=Level.INTERNAL)
+    person = f.ParticipantFactory(user=participant_user)
+    invitation = f.InvitationFactory(workshop=workshop, participant=person, status=Invitation.Status.SENT)
+    with ties_read_once():
+        assert not Document.objects.visible_to(participant_user).filter(pk=document.pk).exists()
+        Invitation.objects.filter(pk=invitation.pk).update(status=Invitation.Status.ACCEPTED)
+        assert Document.objects.visible_to(participant_user).filter(pk=document.pk).exists()
 
 
 def test_an_owner_s_own_record_is_looked_up_not_joined(participant_user):

@@ -801,11 +801,12 @@ def count_queries(client, url, data=None, **headers):
     [
         # user, MFA check, workshop, sessions, facilitators, documents, access log insert, team role check;
         # the panel: parties, balance, a page of invitations and their participants; the conflict warnings;
-        # the outcome reports, their approved public summaries, whether the viewer may start one.
-        ("workshop", {}, 16),
+        # the outcome reports, their approved public summaries, whether the viewer may start one; and on every
+        # page, the viewer's ties, read once for every rule (core.visibility.read_ties).
+        ("workshop", {}, 17),
         # user, MFA check, workshop, team role check, parties; the participants found, their invitations here.
-        ("search", {}, 7),
-        ("search", HTMX, 7),
+        ("search", {}, 8),
+        ("search", HTMX, 8),
     ],
     ids=["workshop-page", "search-page", "search-fragment"],
 )

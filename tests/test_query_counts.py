@@ -84,32 +84,34 @@ class Seed:
 PAGES = [
     # (page, viewer attribute, URL builder, queries: user, MFA check where required, page data; the session
     # is read from the cache). Every dashboard but an observer's reads the user's open action items (+1).
-    ("dashboard", "lead", lambda s: reverse("dashboard:home"), 6),
-    ("dashboard", "admin", lambda s: reverse("dashboard:home"), 11),
-    # Facilitators' pages ask once whether the menu offers the initiative list (+1).
-    ("dashboard", "facilitator_user", lambda s: reverse("dashboard:home"), 7),
-    ("dashboard", "participant_user", lambda s: reverse("dashboard:home"), 4),
+    # Every page that asks a confidentiality rule reads the viewer's ties once (+1: core.visibility.read_ties);
+    # a rule that reaches none of them (a facilitator on no team) then costs no query at all.
+    ("dashboard", "lead", lambda s: reverse("dashboard:home"), 7),
+    ("dashboard", "admin", lambda s: reverse("dashboard:home"), 12),
+    # Facilitators' pages ask whether the menu offers the initiative list: on no team, answered without a query.
+    ("dashboard", "facilitator_user", lambda s: reverse("dashboard:home"), 6),
+    ("dashboard", "participant_user", lambda s: reverse("dashboard:home"), 5),
     ("dashboard", "observer", lambda s: reverse("dashboard:home"), 6),
-    ("initiative list", "lead", lambda s: reverse("dialogues:initiative-list"), 4),
-    ("initiative detail", "lead", lambda s: s.initiative.get_absolute_url(), 10),
+    ("initiative list", "lead", lambda s: reverse("dialogues:initiative-list"), 5),
+    ("initiative detail", "lead", lambda s: s.initiative.get_absolute_url(), 11),
     # Edit pages of CONFIDENTIAL records write their access-log row (+1).
-    ("initiative edit", "lead", lambda s: reverse("dialogues:initiative-update", args=[s.initiative.pk]), 9),
-    ("workshop list", "lead", lambda s: reverse("dialogues:workshop-list"), 5),
-    ("workshop list", "facilitator_user", lambda s: reverse("dialogues:workshop-list"), 5),
+    ("initiative edit", "lead", lambda s: reverse("dialogues:initiative-update", args=[s.initiative.pk]), 10),
+    ("workshop list", "lead", lambda s: reverse("dialogues:workshop-list"), 6),
+    ("workshop list", "facilitator_user", lambda s: reverse("dialogues:workshop-list"), 4),
     # The delegations: the balance in one aggregate, a page of invitations and their participants; the parties
     # for those who manage it (+1); the conflict warnings (+1); the outcome reports the viewer may see, the
     # approved public summaries and whether the viewer may start a report (+3).
     # Its conflicts: the bookings, then which of their workshops and people the viewer may see (+2).
-    ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 18),
+    ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 19),
     ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 17),
-    ("workshop edit", "lead", lambda s: reverse("dialogues:workshop-update", args=[s.workshop.pk]), 7),
-    ("participant list", "lead", lambda s: reverse("participants:participant-list"), 5),
+    ("workshop edit", "lead", lambda s: reverse("dialogues:workshop-update", args=[s.workshop.pk]), 8),
+    ("participant list", "lead", lambda s: reverse("participants:participant-list"), 6),
     ("participant list", "admin", lambda s: reverse("participants:participant-list"), 5),
     # The invitations are paged: counted (up to the bound), then a page of them (+1).
-    ("participant detail", "lead", lambda s: s.person.get_absolute_url(), 6),
-    ("participant detail", "admin", lambda s: s.person.get_absolute_url(), 6),
-    ("organisation list", "lead", lambda s: reverse("participants:organization-list"), 4),
-    ("organisation detail", "lead", lambda s: s.organisation.get_absolute_url(), 5),
+    ("participant detail", "lead", lambda s: s.person.get_absolute_url(), 7),
+    ("participant detail", "admin", lambda s: s.person.get_absolute_url(), 7),
+    ("organisation list", "lead", lambda s: reverse("participants:organization-list"), 5),
+    ("organisation detail", "lead", lambda s: s.organisation.get_absolute_url(), 6),
     ("access log", "admin", lambda s: reverse("core:access-log"), 5),
 ]
 
@@ -189,7 +191,7 @@ HELD_PAGES = [
     # identity rule), the access-log row; the menu's initiative list.
     ("attendance", "facilitator_user", lambda s: reverse("dialogues:workshop-attendance", args=[s.workshop.pk]), 7),
     # The lead: the MFA check, and their team role once they are found not assigned (+1); no menu query.
-    ("attendance", "lead", lambda s: reverse("dialogues:workshop-attendance", args=[s.workshop.pk]), 8),
+    ("attendance", "lead", lambda s: reverse("dialogues:workshop-attendance", args=[s.workshop.pk]), 9),
 ]
 
 
@@ -228,9 +230,9 @@ class ActionItemsSeed:
 # The user (and MFA check where required); the items counted (up to the bound), then a page of them with
 # their workshops (whether the viewer may know each is a subquery of that one read).
 ACTION_ITEM_PAGES = [
-    ("lead", "", 4),
-    ("lead", "?show=all&page=2", 4),
-    ("participant_user", "", 3),
+    ("lead", "", 5),
+    ("lead", "?show=all&page=2", 5),
+    ("participant_user", "", 4),
 ]
 
 
