@@ -139,12 +139,12 @@ _ties_cache = ContextVar("parley_ties_cache", default=None)
 
 def read_ties(user_pk):
     """The user's ties as read in this request (:func:`ties_read_once`), or ``None`` outside one."""
-    cache = _ties_cache.get()
-    if cache is None:
+    known = _ties_cache.get()
+    if known is None:
         return None
-    if user_pk not in cache:
-        cache[user_pk] = _read_ties(user_pk)
-    return cache[user_pk]
+    if user_pk not in known:
+        known[user_pk] = _read_ties(user_pk)
+    return known[user_pk]
 
 
 def _tie_rows(kind, user_pk, *, second=None, status=None):
@@ -208,6 +208,7 @@ def _read_ties(user_pk):
     )
 
 
+@cache
 def tie_tables():
     """The tables that hold the ties: a write naming one of them makes the ties read in this request stale."""
     tables = set()
@@ -228,14 +229,14 @@ def ties_read_once():
     once, then reused by every rule. A write to a table that holds ties, by whatever path (a save, a
     queryset's update, a bulk insert), forgets them, so that a page rendered after the write sees it."""
     tables = tie_tables()
-    cache = {}
+    known = {}
 
     def forget_on_tie_write(execute, sql, params, many, context):
-        if cache and sql.lstrip()[:6].upper() in WRITES and any(f'"{table}"' in sql for table in tables):
-            cache.clear()
+        if known and sql.lstrip()[:6].upper() in WRITES and any(f'"{table}"' in sql for table in tables):
+            known.clear()
         return execute(sql, params, many, context)
 
-    token = _ties_cache.set(cache)
+    token = _ties_cache.set(known)
     try:
         with connection.execute_wrapper(forget_on_tie_write):
             yield
@@ -246,8 +247,14 @@ def ties_read_once():
 class UserTies:
     """The right-hand side of ``__in_ties``: one kind of a user's ties (with ``statuses``, the invitations
     with one of them). Settled when the query is compiled, not when it is built: in a request, the ids read
-    once (:func:`read_ties`); elsewhere (a task, a command, a test), a subquery of the table that holds
-    them, so that a task reads no ties that a write may have changed since."""
+    once (:func:`read_ties`); elsewhere (a task, such as the reminders asking whether one record is still
+    visible to its recipient; a command; a test), a subquery of the table that holds them, so that nothing
+    reads ties that a write may have changed since.
+
+    That subquery is an ``IN``: under an ``OR``, PostgreSQL hashes it, and inside another subquery it counts
+    that hash at every call, so that on large tables it may prefer to hash whole tables (and then set off
+    its JIT compilation, which belongs off for Parley's short queries). Pages never meet it; a task that
+    asks rules over large tables should run inside :func:`ties_read_once`."""
 
     def __init__(self, user_pk, kind, statuses=None):
         self.user_pk, self.kind = user_pk, kind
