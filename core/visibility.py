@@ -149,7 +149,7 @@ def read_ties(user_pk):
 
 def _tie_rows(kind, user_pk, *, second=None, status=None):
     """The user's ties of ``kind`` as rows (kind, id, a second id, a status) for one UNION."""
-    tie, back, _through, column = _tie_of(KINDS[kind])
+    tie, back, column = _tie_of(KINDS[kind])
     return (
         tie._default_manager.filter(**{back: user_pk})
         .order_by()  # SQLite allows no ORDER BY in a UNION's parts
@@ -267,7 +267,7 @@ class UserTies:
 
     def subquery(self):
         """The ids as a query of the table that holds them, by the user's id (no join from their account)."""
-        tie, back, _through, column = _tie_of(KINDS[self.kind])
+        tie, back, column = _tie_of(KINDS[self.kind])
         ties = tie._default_manager.filter(**{back: self.user_pk})
         if self.statuses is not None:
             ties = ties.filter(status__in=self.statuses)
@@ -326,19 +326,19 @@ def _tied(user, kind, outer, statuses=None):
 def _tie_of(path):
     """Where the relation path ``path`` from the user model ends in a tie: the model of its last reverse
     relation (a team membership, an assignment, an invitation), the lookup from it back to the user's id,
-    the relation names walked and the rest of the path (the column, or a forward relation to it).
-    ``facilitator__assignments__workshop__initiative_id`` gives the assignment, ``facilitator__user_id``,
-    ``facilitator__assignments`` and ``workshop__initiative_id``."""
-    model, names, walked = get_user_model(), [], []
+    and the rest of the path (the column, or a forward relation to it).
+    ``facilitator__assignments__workshop__initiative_id`` gives the assignment, ``facilitator__user_id`` and
+    ``workshop__initiative_id``."""
+    model, names = get_user_model(), []
     parts = path.split("__")
     while parts:
         field = model._meta.get_field(parts[0])
         if not field.auto_created or field.concrete:  # a forward field: the rest is read on the tie
             break
         names.append(field.field.name)
-        walked.append(parts.pop(0))
+        parts.pop(0)
         model = field.related_model
-    return model, "__".join(reversed(names)) + "_id", "__".join(walked), "__".join(parts)
+    return model, "__".join(reversed(names)) + "_id", "__".join(parts)
 
 
 def own_participant_q(user, participant_path):
