@@ -27,7 +27,7 @@ from operator import and_, or_
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Exists, F, Field, ForeignObject, Lookup, OuterRef, Q, Value
+from django.db.models import BooleanField, Case, Exists, F, Field, ForeignObject, Lookup, OuterRef, Q, Value, When
 
 from .levels import Level, RiskLevel, Role
 
@@ -485,3 +485,55 @@ def identity_rule(user, model, prefix=""):
         # Lower risk levels are open already: only the invitations of high-risk people can open more.
         opened |= _invited_to(user, model, prefix, staffed_workshop_rule, risk_level__gte=RiskLevel.HIGH)
     return opened
+
+
+# --- The same two rules, for the invitees of one workshop the user may see -----------------------------
+
+
+@dataclass(frozen=True)
+class SeenWorkshop:
+    """What ``seen_workshop`` records on a workshop read for a user: who read it, and whether they staff it."""
+
+    user_pk: int
+    staffed: bool
+
+
+def staffed_flag(user):
+    """Annotation on workshops: whether ``user`` staffs each (``staffed_workshop_rule``), for ``seen_workshop``."""
+    return Case(When(staffed_workshop_rule(user), then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def seen_workshop(workshop, user):
+    """Record that ``workshop``, just read through ``Workshop.objects.visible_to(user)`` with ``staffed_flag``
+    annotated as ``staffed``, is one ``user`` may see: the invitee rules below then ask less of its invitees."""
+    workshop.seen = SeenWorkshop(user.pk, bool(workshop.staffed))
+    return workshop
+
+
+def _seen_by(workshop, user):
+    seen = getattr(workshop, "seen", None)
+    return seen if seen is not None and is_reader(user) and seen.user_pk == user.pk else None
+
+
+def invitee_rule(user, workshop, model, prefix=""):
+    """``participant_rule`` for participants invited to ``workshop`` (``prefix`` leads to the participant).
+
+    Of a workshop the user may see (``seen_workshop``), every invitee's grant holds already (invited to a
+    workshop the user may see; for admins and staff, anyone at or below INTERNAL, or so invited): the
+    participant's own level decides, or that the record is the user's own. No invitation is read. Of any
+    other workshop, the rule itself. ``tests/test_visibility.py`` proves the two equal for every role,
+    clearance, level and tie.
+    """
+    if _seen_by(workshop, user) is None:
+        return participant_rule(user, model, prefix)
+    return Q(**{f"{prefix}level__lte": user.clearance}) | Q(**{f"{prefix}user": user})
+
+
+def invitee_identity_rule(user, workshop, model, prefix=""):
+    """``identity_rule`` for participants invited to ``workshop``: for one the user may see and staffs
+    (``seen_workshop``), cleared for CONFIDENTIAL, every invitee's identity (a high-risk person's opens by
+    being invited to a workshop the user staffs: this one); otherwise the rule itself."""
+    seen = _seen_by(workshop, user)
+    if seen is not None and seen.staffed and user.clearance >= Level.CONFIDENTIAL:
+        return Q(**{f"{prefix}pk__isnull": False})
+    return identity_rule(user, model, prefix)

@@ -32,7 +32,7 @@ DELEGATION_PAGE_SIZE = 25
 
 
 def _managed_workshop(request, pk):
-    workshop = get_object_or_404(Workshop.objects.visible_to(request.user).select_related("initiative"), pk=pk)
+    workshop = selectors.workshop_for_invitations(request.user, pk)
     if not selectors.workshop_can_manage(request.user, workshop):
         raise PermissionDenied
     return workshop

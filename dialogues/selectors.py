@@ -22,8 +22,11 @@ from core.pagination import counted_list, first_rows
 from core.visibility import (
     assigned_workshop_ids,
     attended_workshop_ids,
+    invitee_rule,
     is_organisation_member,
     is_reader,
+    seen_workshop,
+    staffed_flag,
     team_initiative_ids,
 )
 from participants.models import Participant
@@ -266,14 +269,21 @@ def workshop_get_for(user, pk):
     workshops = (
         Workshop.objects.visible_to(user)
         .select_related("initiative")
-        .annotate(initiative_visible=initiative_visible_flag(user))
+        .annotate(initiative_visible=initiative_visible_flag(user), staffed=staffed_flag(user))
         .prefetch_related(
             Prefetch("sessions", queryset=AgendaSession.objects.visible_to(user)),
             Prefetch("facilitator_assignments", queryset=facilitator_assignments()),
             Prefetch("documents", queryset=documents_for(user)),
         )
     )
-    return get_object_or_404(workshops, pk=pk)
+    return seen_workshop(get_object_or_404(workshops, pk=pk), user)
+
+
+def workshop_for_invitations(user, pk):
+    """A workshop for the pages that manage its invitations: read as by ``workshop_get_for`` (seen by the
+    user, with its initiative), without what only its page shows. A 404 where the user may not see it."""
+    workshops = Workshop.objects.visible_to(user).select_related("initiative").annotate(staffed=staffed_flag(user))
+    return seen_workshop(get_object_or_404(workshops, pk=pk), user)
 
 
 def workshop_accepted_count(workshop):
@@ -334,9 +344,10 @@ def delegation_balance(workshop, *, viewer=None, parties=()):
     invitations = Invitation.objects.filter(workshop=workshop).order_by()
     gender, category = F("participant__gender"), F("participant__category")
     if viewer is not None:
-        # Asked of each invitee (a correlated EXISTS, by index): ``participant IN (every participant the viewer
-        # may see)`` hashed that whole set, 100,000 people for a lead, to count one workshop's invitees.
-        shown = Exists(Participant.objects.visible_to(viewer).filter(pk=OuterRef("participant_id")))
+        # The invitee rule: of a workshop read for the viewer, the invitee's level; else the participant rule,
+        # asked of each invitee (a correlated EXISTS, by index), never ``participant IN (every participant
+        # the viewer may see)``, which hashed that whole set, 100,000 people for a lead.
+        shown = invitee_rule(viewer, workshop, Invitation, prefix="participant__")
         gender = Case(When(shown, then=gender), default=Value(RESTRICTED))
         category = Case(When(shown, then=category), default=Value(RESTRICTED))
     counted = (
@@ -429,8 +440,16 @@ def invitation_candidates(user, workshop, **filters):
 
 
 def workshop_delegations(user, workshop):
-    """The invitations of the workshop's delegations for its page, by party: ``invitations_for_workshop_page``."""
-    return invitations_for_workshop_page(user).filter(workshop=workshop)
+    """The invitations of the workshop's delegations for its page, by party, as ``invitations_for_workshop_page``
+    gives them (their participants by the invitee rules: ``invitees_visible_to``)."""
+    people = Participant.objects.invitees_visible_to(user, workshop)
+    return (
+        Invitation.objects.visible_to(user)
+        .filter(workshop=workshop)
+        .select_related("party")
+        .prefetch_related(Prefetch("participant", queryset=people))
+        .order_by("party__name", "party_id", "pk")
+    )
 
 
 def invitations_to_send(workshop, pks=None):
@@ -647,14 +666,15 @@ class WorkshopConflicts:
         return bool(self.people) or self.over_capacity
 
 
-def _invitees_as_known_to(user, pks):
-    """The participants of ``pks`` whose record ``user`` may see, by id, each as they may know them: the name
-    where the identity rule opens it, else the codename (``participant_name``). One query; none for none."""
+def _invitees_as_known_to(user, workshop, pks):
+    """The invitees of ``workshop`` of ``pks`` whose record ``user`` may see, by id, each as they may know them:
+    the name where the identity rule opens it, else the codename (``participant_name``). One query; none for
+    none."""
     if not pks:
         return {}
-    shown_name = Case(When(Participant.objects.identity_q(user), then=F("full_name")), default=Value(""))
+    shown_name = Case(When(identity_visible_to_viewer=True, then=F("full_name")), default=Value(""))
     rows = (
-        Participant.objects.visible_to(user)
+        Participant.objects.invitees_visible_to(user, workshop)
         .filter(pk__in=pks)
         .annotate(shown_name=shown_name)
         .values_list("pk", "shown_name", "codename")
@@ -737,7 +757,7 @@ def workshop_conflicts(workshop, *, user, accepted_count=None):
         .filter(pk__in={row[2] for row in rows})
         .only("pk", "title", "starts_at", "ends_at", "time_zone")
     }
-    invitees = _invitees_as_known_to(user, {row[1] for row in rows if row[0] == "participant"})
+    invitees = _invitees_as_known_to(user, workshop, {row[1] for row in rows if row[0] == "participant"})
     team_named = getattr(workshop, "initiative_visible", None)
     if team_named is None:
         team_named = Initiative.objects.visible_to(user).filter(pk=workshop.initiative_id).exists()

@@ -4,7 +4,14 @@ from django.db import models
 from django.db.models import Case, OuterRef, Q, Subquery, Value, When
 
 from core.levels import Level
-from core.visibility import identity_rule, is_admin, is_organisation_member, participant_rule
+from core.visibility import (
+    identity_rule,
+    invitee_identity_rule,
+    invitee_rule,
+    is_admin,
+    is_organisation_member,
+    participant_rule,
+)
 
 
 def sees_organisations(user):
@@ -34,6 +41,21 @@ class ParticipantQuerySet(models.QuerySet):
                 When(self.identity_q(user), then=Value(True)),
                 default=Value(False),
                 output_field=models.BooleanField(),
+            )
+        )
+
+    def invitees_visible_to(self, user, workshop):
+        """The invitees of ``workshop`` that ``visible_to(user)`` gives, each annotated as by
+        ``with_identity_for(user)``: the same rows and flags, by the invitee rules of ``core.visibility``,
+        which ask less of a workshop the user has read (``seen_workshop``)."""
+        identity = invitee_identity_rule(user, workshop, self.model)
+        return (
+            self.filter(invitations__workshop=workshop)  # one invitation per participant and workshop
+            .filter(invitee_rule(user, workshop, self.model))
+            .annotate(
+                identity_visible_to_viewer=Case(
+                    When(identity, then=Value(True)), default=Value(False), output_field=models.BooleanField()
+                )
             )
         )
 

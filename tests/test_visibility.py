@@ -9,7 +9,11 @@ from core.visibility import (
     assigned_workshop_ids,
     attended_workshop_ids,
     identity_rule,
+    invitee_identity_rule,
+    invitee_rule,
     participant_rule,
+    seen_workshop,
+    staffed_flag,
     team_initiative_ids,
 )
 from dialogues.models import Document, Initiative, Invitation, Party, Workshop
@@ -439,3 +443,93 @@ class TestTiesOfTheUser:
 def test_participants_risk_levels_are_the_shared_ones():
     assert Participant.RiskLevel is RiskLevel
     assert [(level.value, level.label) for level in RiskLevel] == [(1, "Low"), (2, "Medium"), (3, "High")]
+
+
+def sql(rule):
+    """The SQL of the participants a rule gives, to compare two rules."""
+    return str(Participant.objects.filter(rule).query)
+
+
+class TestInviteeRules:
+    """``invitee_rule`` and ``invitee_identity_rule`` ask less of the invitees of a workshop the user has read
+    (``seen_workshop``): they must give exactly what ``participant_rule`` and ``identity_rule`` give, for
+    every role, clearance, tie and level of the invitees, of the workshop and of its initiative."""
+
+    ROLES = [Role.ADMIN, Role.STAFF, Role.FACILITATOR, Role.PARTICIPANT, Role.OBSERVER]
+    TIES = ["team", "assigned", "team elsewhere", "none"]
+
+    def people(self, user, workshop, seen):
+        """The invitees the user sees, each with whether they see the identity: by the rules, then by the
+        invitee rules (``seen``: the workshop as read for the user, or not), then through the invitations."""
+        by_rule = Participant.objects.visible_to(user).with_identity_for(user).filter(invitations__workshop=workshop)
+        by_invitee_rules = Participant.objects.invitees_visible_to(user, seen)
+        through_invitations = Invitation.objects.filter(workshop=workshop).filter(
+            invitee_rule(user, seen, Invitation, prefix="participant__")
+        )
+        return (
+            {person.pk: person.identity_visible_to_viewer for person in by_rule},
+            {person.pk: person.identity_visible_to_viewer for person in by_invitee_rules},
+            set(through_invitations.values_list("participant_id", flat=True)),
+        )
+
+    @pytest.mark.parametrize(
+        ("initiative_level", "workshop_level"),
+        [
+            (Level.PUBLIC, Level.PUBLIC),
+            (Level.INTERNAL, Level.CONFIDENTIAL),
+            (Level.CONFIDENTIAL, Level.CONFIDENTIAL),
+            (Level.INTERNAL, Level.STRICTLY_CONFIDENTIAL),
+        ],
+    )
+    def test_they_give_what_the_rules_give(self, make_user, initiative_level, workshop_level):
+        workshop = f.WorkshopFactory(initiative=f.InitiativeFactory(level=initiative_level), level=workshop_level)
+        elsewhere = f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.INTERNAL))
+        for level in LEVELS:
+            for risk in (RiskLevel.LOW, RiskLevel.HIGH):
+                person = f.ParticipantFactory(level=level, risk_level=risk)
+                f.InvitationFactory(workshop=workshop, participant=person)
+                if risk == RiskLevel.HIGH:  # a high-risk name may also open through another workshop
+                    f.InvitationFactory(workshop=elsewhere, participant=person)
+        users = []
+        for role in self.ROLES:
+            for clearance in LEVELS:
+                for tie in self.TIES:
+                    user = make_user(role, clearance)
+                    if tie == "team":
+                        f.TeamMembershipFactory(initiative=workshop.initiative, user=user)
+                    elif tie == "assigned":
+                        f.AssignmentFactory(workshop=workshop, facilitator=f.FacilitatorFactory(user=user))
+                    elif tie == "team elsewhere":
+                        f.TeamMembershipFactory(initiative=elsewhere.initiative, user=user)
+                    if role == Role.PARTICIPANT:  # their own record, above their clearance
+                        own = f.ParticipantFactory(user=user, level=Level.STRICTLY_CONFIDENTIAL, risk_level=3)
+                        f.InvitationFactory(workshop=workshop, participant=own)
+                    users.append(user)
+        seeing = 0
+        for user in users:
+            read = Workshop.objects.visible_to(user).annotate(staffed=staffed_flag(user)).filter(pk=workshop.pk)
+            seen = read.first()
+            if seen is None:
+                continue
+            seeing += 1
+            by_rule, by_invitee_rules, through_invitations = self.people(user, workshop, seen_workshop(seen, user))
+            assert by_invitee_rules == by_rule, (user.role, user.clearance)
+            assert through_invitations == set(by_rule), (user.role, user.clearance)
+        assert seeing >= 5  # not a vacuous comparison
+
+    def test_a_workshop_not_read_for_the_user_is_asked_by_the_rules_themselves(self, make_user):
+        workshop = f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL))
+        person = f.ParticipantFactory(level=Level.CONFIDENTIAL, risk_level=RiskLevel.HIGH, codename="KESTREL")
+        f.InvitationFactory(workshop=workshop, participant=person)
+        lead, outsider = make_user(Role.STAFF, Level.CONFIDENTIAL), make_user(Role.STAFF, Level.CONFIDENTIAL)
+        f.TeamMembershipFactory(initiative=workshop.initiative, user=lead)
+        read_for_lead = seen_workshop(Workshop.objects.annotate(staffed=staffed_flag(lead)).get(pk=workshop.pk), lead)
+        assert read_for_lead.seen.staffed
+        assert sql(invitee_rule(lead, read_for_lead, Participant)) != sql(participant_rule(lead, Participant))
+        # Read for the lead, it opens nothing to another user: their rules decide, and hide the person.
+        assert sql(invitee_rule(outsider, read_for_lead, Participant)) == sql(participant_rule(outsider, Participant))
+        assert not Participant.objects.invitees_visible_to(outsider, read_for_lead).exists()
+        # Never read through ``seen_workshop``: the rules themselves.
+        assert sql(invitee_rule(lead, workshop, Participant)) == sql(participant_rule(lead, Participant))
+        assert sql(invitee_identity_rule(lead, workshop, Participant)) == sql(identity_rule(lead, Participant))
+        assert Participant.objects.invitees_visible_to(lead, workshop).get().identity_visible_to_viewer
