@@ -510,7 +510,9 @@ def seen_workshop(workshop, user):
     return workshop
 
 
-def _seen_by(workshop, user):
+def seen_by(workshop, user):
+    """What ``seen_workshop`` recorded of ``workshop`` for ``user`` (a ``SeenWorkshop``); ``None`` when it was
+    not read for them."""
     seen = getattr(workshop, "seen", None)
     return seen if seen is not None and is_reader(user) and seen.user_pk == user.pk else None
 
@@ -524,7 +526,7 @@ def invitee_rule(user, workshop, model, prefix=""):
     other workshop, the rule itself. ``tests/test_visibility.py`` proves the two equal for every role,
     clearance, level and tie.
     """
-    if _seen_by(workshop, user) is None:
+    if seen_by(workshop, user) is None:
         return participant_rule(user, model, prefix)
     return Q(**{f"{prefix}level__lte": user.clearance}) | Q(**{f"{prefix}user": user})
 
@@ -533,7 +535,7 @@ def invitee_identity_rule(user, workshop, model, prefix=""):
     """``identity_rule`` for participants invited to ``workshop``: for one the user may see and staffs
     (``seen_workshop``), cleared for CONFIDENTIAL, every invitee's identity (a high-risk person's opens by
     being invited to a workshop the user staffs: this one); otherwise the rule itself."""
-    seen = _seen_by(workshop, user)
+    seen = seen_by(workshop, user)
     if seen is not None and seen.staffed and user.clearance >= Level.CONFIDENTIAL:
         return Q(**{f"{prefix}pk__isnull": False})
     return identity_rule(user, model, prefix)

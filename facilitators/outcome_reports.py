@@ -12,7 +12,7 @@
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 
 from core.levels import Role
-from core.visibility import is_reader
+from core.visibility import is_reader, seen_by
 
 from .models import Assignment, OutcomeReport, OutcomeReportVersion
 
@@ -66,6 +66,9 @@ def may_start_report(user, workshop):
     """Whether ``user`` may start a report of ``workshop`` (which they may see): its facilitators and team."""
     if not may_write_at_all(user):
         return False
+    seen = seen_by(workshop, user)
+    if seen is not None:  # read for them: they are cleared for it, and staff it exactly when on its team or assigned
+        return seen.staffed
     from dialogues.models import Workshop  # noqa: PLC0415
 
     return Workshop.objects.visible_to(user).filter(pk=workshop.pk).filter(_writes_q(user, "")).exists()

@@ -18,6 +18,7 @@ from core.visibility import (
 )
 from dialogues.models import Document, Initiative, Invitation, Party, Workshop
 from facilitators.models import ActionItem, OutcomeReport, TrackOneBriefing
+from facilitators.outcome_reports import may_start_report
 from participants.models import Organization, Participant, SanctionsHit, VettingCase
 from participants.selectors import participant_list_for
 
@@ -515,6 +516,7 @@ class TestInviteeRules:
             by_rule, by_invitee_rules, through_invitations = self.people(user, workshop, seen_workshop(seen, user))
             assert by_invitee_rules == by_rule, (user.role, user.clearance)
             assert through_invitations == set(by_rule), (user.role, user.clearance)
+            assert may_start_report(user, seen) == may_start_report(user, workshop), (user.role, user.clearance)
         assert seeing >= 5  # not a vacuous comparison
 
     def test_a_workshop_not_read_for_the_user_is_asked_by_the_rules_themselves(self, make_user):
