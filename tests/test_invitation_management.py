@@ -801,9 +801,10 @@ def count_queries(client, url, data=None, **headers):
     [
         # user, MFA check, workshop, sessions, facilitators, documents, access log insert, team role check;
         # the panel: parties, balance, a page of invitations and their participants; the conflict warnings;
-        # the outcome reports, their approved public summaries, whether the viewer may start one; and on every
-        # page, the viewer's ties, read once for every rule (core.visibility.read_ties).
-        ("workshop", {}, 17),
+        # the outcome reports and their approved public summaries (whether the viewer may start one is read off
+        # the workshop as read for them); and on every page, the viewer's ties, read once for every rule
+        # (core.visibility.read_ties).
+        ("workshop", {}, 16),
         # user, MFA check, workshop, team role check, parties; the participants found, their invitations here.
         ("search", {}, 8),
         ("search", HTMX, 8),

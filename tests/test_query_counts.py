@@ -102,8 +102,8 @@ PAGES = [
     # for those who manage it (+1); the conflict warnings (+1); the outcome reports the viewer may see, the
     # approved public summaries and whether the viewer may start a report (+3).
     # Its conflicts: the bookings, then which of their workshops and people the viewer may see (+2).
-    ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 19),
-    ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 17),
+    ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 18),
+    ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 16),
     ("workshop edit", "lead", lambda s: reverse("dialogues:workshop-update", args=[s.workshop.pk]), 8),
     ("participant list", "lead", lambda s: reverse("participants:participant-list"), 6),
     ("participant list", "admin", lambda s: reverse("participants:participant-list"), 5),
