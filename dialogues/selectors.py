@@ -237,13 +237,15 @@ def workshop_list_for(user, *, q="", status="", initiative=None, when=""):
     return workshops.order_by("-starts_at", "-pk")
 
 
-def invitations_for_workshop_page(user):
+def invitations_for_workshop_page(user, people=None):
     """Invitations with their party, and their participant only where the user may see the record.
 
     ``participant`` is ``None`` for a person whose record is above the user; ``display_name`` is the
-    real name only where the user may see the identity.
+    real name only where the user may see the identity. ``people``: the participants to attach, if not
+    ``visible_to(user).with_identity_for(user)`` (the same, asked more cheaply: ``workshop_delegations``).
     """
-    people = Participant.objects.visible_to(user).with_identity_for(user)
+    if people is None:
+        people = Participant.objects.visible_to(user).with_identity_for(user)
     return (
         Invitation.objects.visible_to(user)
         .select_related("party")
@@ -443,13 +445,7 @@ def workshop_delegations(user, workshop):
     """The invitations of the workshop's delegations for its page, by party, as ``invitations_for_workshop_page``
     gives them (their participants by the invitee rules: ``invitees_visible_to``)."""
     people = Participant.objects.invitees_visible_to(user, workshop)
-    return (
-        Invitation.objects.visible_to(user)
-        .filter(workshop=workshop)
-        .select_related("party")
-        .prefetch_related(Prefetch("participant", queryset=people))
-        .order_by("party__name", "party_id", "pk")
-    )
+    return invitations_for_workshop_page(user, people).filter(workshop=workshop)
 
 
 def invitations_to_send(workshop, pks=None):
