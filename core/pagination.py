@@ -9,6 +9,10 @@ def bounded_count(rows, bound):
     """How many ``rows`` there are, counting no further than ``bound + 1``: a queryset, or a list of rows
     with ``count_up_to(limit)`` (``participants.selectors.ParticipantPages``)."""
     if isinstance(rows, QuerySet):
+        if rows._fields is None and not rows.query.combinator and not rows.query.distinct:
+            # Counted by their ids alone: the annotations shown in each row (an identity rule, the vetting
+            # status) are neither computed nor planned for rows that are only counted.
+            rows = rows.values("pk")
         return rows.order_by()[: bound + 1].count()
     return rows.count_up_to(bound + 1)
 
@@ -90,7 +94,7 @@ def counted_list(queryset, size=COUNTED_LIST_SIZE, bound=100, items=None):
     ``items``: where the rows shown come from, when not from ``queryset`` itself (the same rows, as
     another model's records).
     """
-    count = queryset.order_by()[: bound + 1].count()
+    count = bounded_count(queryset, bound)
     bounded = count > bound
     return {
         "count": count,

@@ -163,14 +163,20 @@ def test_every_page_of_the_list_is_in_the_order_of_the_names_shown(staff, first,
         masked(f"Hidden {9 - index}", f"{name.upper()}-CODE")  # interleaved with the named, hidden names reversed
     for index in range(4):
         masked(f"Aaron Hidden {index}", f"ZEBRA-{index}")  # masked rows last
+    for participant in Participant.objects.order_by("pk")[::3]:  # each row's vetting status travels with it
+        f.VettingCaseFactory(participant=participant)
     pages = participant_list_for(staff)
     assert isinstance(pages, ParticipantPages)
-    expected = [row.pk for row in participants_for(staff)]
+
+    def seen(row):  # what the list shows of each row
+        return row.pk, row.identity_visible, row.display_name, row.vetting_status
+
+    expected = [seen(row) for row in participants_for(staff)]
     paginator = Paginator(pages, per_page)
-    shown = [row.pk for number in paginator.page_range for row in paginator.page(number).object_list]
+    shown = [seen(row) for number in paginator.page_range for row in paginator.page(number).object_list]
     assert shown == expected
     assert paginator.count == len(expected) == 22
-    assert [row.pk for row in pages] == expected
+    assert [seen(row) for row in pages] == expected
 
 
 def test_a_participant_below_high_risk_is_never_masked(make_user):

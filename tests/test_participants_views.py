@@ -441,8 +441,9 @@ def seed_participants(count, organisation):
 @pytest.mark.parametrize(
     ("url_name", "expected"),
     [
-        # user, MFA, the viewer's ties (read once for every rule), the page's own
-        ("participants:participant-list", 5),
+        # user, MFA, the viewer's ties (read once for every rule), the page's own: for a viewer who sees
+        # some names only, the count, the page's ids and their rows (``ParticipantPages``)
+        ("participants:participant-list", 6),
         ("participants:organization-list", 4),
     ],
 )

@@ -105,7 +105,8 @@ PAGES = [
     ("workshop detail", "lead", lambda s: s.workshop.get_absolute_url(), 18),
     ("workshop detail", "facilitator_user", lambda s: s.workshop.get_absolute_url(), 16),
     ("workshop edit", "lead", lambda s: reverse("dialogues:workshop-update", args=[s.workshop.pk]), 8),
-    ("participant list", "lead", lambda s: reverse("participants:participant-list"), 6),
+    # A lead sees some names only: the page's ids, in the order of the names shown, then their rows (+1).
+    ("participant list", "lead", lambda s: reverse("participants:participant-list"), 7),
     ("participant list", "admin", lambda s: reverse("participants:participant-list"), 5),
     # The invitations are paged: counted (up to the bound), then a page of them (+1).
     ("participant detail", "lead", lambda s: s.person.get_absolute_url(), 7),
