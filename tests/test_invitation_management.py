@@ -832,3 +832,22 @@ def test_the_pages_of_the_panel_run_a_fixed_number_of_queries(client, team, page
     large = count_queries(client, urls[page], **headers)
 
     assert small == large == expected
+
+
+def test_the_rows_of_a_delegation_escape_what_people_typed(client, team):
+    """The delegation rows are written in Python (``dialogues/templatetags/delegations.py``): every name is
+    escaped as the template engine would, in the row, the party select and the labels."""
+    team.north.name = "<b>North</b>"
+    team.north.save()
+    person = vetted(full_name="<script>alert(1)</script> Ana")
+    invitation = f.InvitationFactory(
+        workshop=team.workshop, participant=person, party=team.north, status=Invitation.Status.DRAFT
+    )
+    client.force_login(team.lead)
+    page = client.get(team.workshop.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in page and "<b>North</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Ana" in page
+    assert f'<option value="{team.north.pk}" selected>&lt;b&gt;North&lt;/b&gt;</option>' in page
+    assert f'action="{reverse("dialogues:invitation-party", args=[invitation.pk])}"' in page
+    assert f'action="{reverse("dialogues:invitation-remove", args=[invitation.pk])}"' in page
+    assert 'aria-label="Choose the draft for &lt;script&gt;alert(1)&lt;/script&gt; Ana"' in page
