@@ -195,3 +195,20 @@ def test_machine_readable_times_are_valid_html_datetimes():
     moment = dt.datetime(2026, 12, 16, 9, 30, 15, 123456, tzinfo=ZURICH)
     rendered = Template("{% load core_tags %}{{ moment|iso }}").render(Context({"moment": moment}))
     assert rendered == "2026-12-16T08:30:15+00:00"
+
+
+def test_a_moment_formatted_once_is_shown_in_each_language_and_zone_as_asked():
+    """The filters format each moment once per zone, format and language (``core_tags._format``): a moment
+    shown in English, then in French, then in another zone, is not shown as it was cached for another."""
+    moment = dt.datetime(2026, 12, 16, 8, 0, tzinfo=dt.UTC)
+    template = Template("{% load core_tags %}{{ moment|when }} | {{ moment|when:zone }} | {{ moment|day }}")
+    context = Context({"moment": moment, "zone": "Europe/Zurich"})
+    with translation.override("en"):
+        english = template.render(context)
+    with translation.override("fr"):
+        french = template.render(context)
+    with timezone.override(ZURICH), translation.override("en"):
+        in_zurich = template.render(context)
+    assert english == "16 Dec 2026, 08:00 | 16 Dec 2026, 09:00 | 16 Dec 2026"
+    assert french != english and "16" in french and "09:00" in french
+    assert in_zurich == "16 Dec 2026, 09:00 | 16 Dec 2026, 09:00 | 16 Dec 2026"

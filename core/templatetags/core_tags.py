@@ -1,10 +1,12 @@
 import datetime as dt
+import functools
 import zoneinfo
 
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.levels import Level
@@ -26,12 +28,30 @@ def _in_zone(value, zone):
     return timezone.localtime(value, zone)
 
 
+def _formatted(value, zone, format_name):
+    """``value`` in ``zone`` (``_in_zone``) in the active language's format ``format_name``. A page shows the
+    same few moments many times (a workshop's start in every list and warning that names it): each is
+    formatted once per moment, zone, format and language (``_format``)."""
+    if not zone:
+        zone = timezone.get_current_timezone()
+    if not isinstance(value, dt.date):  # not a moment: formatted as it comes, uncached
+        return _format.__wrapped__(value, zone, format_name, None)
+    return _format(value, zone, format_name, get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _format(value, zone, format_name, language):
+    # ``language`` is the one active: a key, so that no language is shown another's format.
+    moment = _in_zone(value, zone)
+    return time_format(moment, format_name) if format_name == "TIME_FORMAT" else date_format(moment, format_name)
+
+
 @register.filter
 def when(value, zone=None):
     """A date and time: ``{{ workshop.starts_at|when:workshop.time_zone }}`` → 16 Dec 2026, 09:00."""
     if value in (None, ""):
         return ""
-    return date_format(_in_zone(value, zone), "DATETIME_FORMAT")
+    return _formatted(value, zone, "DATETIME_FORMAT")
 
 
 @register.filter
@@ -39,7 +59,7 @@ def day(value, zone=None):
     """A date (or the day of a moment): ``{{ funding.starts_on|day }}`` → 16 Dec 2026."""
     if value in (None, ""):
         return ""
-    return date_format(_in_zone(value, zone), "DATE_FORMAT")
+    return _formatted(value, zone, "DATE_FORMAT")
 
 
 @register.filter
@@ -55,7 +75,7 @@ def clock(value, zone=None):
     """The time of day of a moment: ``{{ session.ends_at|clock:workshop.time_zone }}`` → 10:30."""
     if value in (None, ""):
         return ""
-    return time_format(_in_zone(value, zone), "TIME_FORMAT")
+    return _formatted(value, zone, "TIME_FORMAT")
 
 
 @register.simple_tag(takes_context=True)
