@@ -253,13 +253,10 @@ class ParticipantPages:
                 "pk", "named", "sort_name"
             )[: index.stop]
 
-        named, masked = firsts(self.named(), True, "full_name"), firsts(self.masked(), False, "codename")
-        if connection.features.supports_slicing_ordering_in_compound:
-            return [(pk, named) for pk, named, _ in named.union(masked, all=True).order_by("sort_name", "pk")[index]]
-        # SQLite slices no part of a UNION: the two lists are read apart and merged here (its LOWER and
-        # its ordering are both by code point, as Python's).
-        merged = sorted((*named, *masked), key=lambda row: (row[2], row[0]))
-        return [(pk, named) for pk, named, _ in merged[index]]
+        # Each part of the UNION sliced: PostgreSQL's (``participant_list_for`` pages this way on it alone).
+        named_first, masked_first = firsts(self.named(), True, "full_name"), firsts(self.masked(), False, "codename")
+        rows = named_first.union(masked_first, all=True).order_by("sort_name", "pk")[index]
+        return [(pk, is_named) for pk, is_named, _sort_name in rows]
 
 
 def participant_list_for(
