@@ -7,25 +7,20 @@ rendering. ``delegation_rows`` writes the same HTML, every value escaped by ``fo
 
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
+from django.template.defaulttags import CsrfTokenNode
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core.templatetags.core_tags import day, participant_name
+from core.widgets import options_html
 
 from ..models import Invitation
 
 register = template.Library()
 
 DRAFT = Invitation.Status.DRAFT
-
-
-def _csrf_input(token):
-    """What ``{% csrf_token %}`` writes."""
-    if not token or token == "NOTPROVIDED":
-        return ""
-    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
 
 
 def _choose_cell(invitation, person):
@@ -55,19 +50,15 @@ class _Urls:
 
 
 class _PartyOptions:
-    """The ``<option>`` of the parties, with one selected, built once for each party selected."""
+    """The ``<option>`` of the parties (``core.widgets.options_html``), with one selected, built once for each
+    party selected."""
 
     def __init__(self, parties):
-        self.parties, self.built = parties, {}
+        self.choices, self.built = [(party.pk, party.name) for party in parties], {}
 
     def __call__(self, party_id):
         if party_id not in self.built:
-            selected = mark_safe(" selected")
-            self.built[party_id] = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                ((party.pk, selected if party.pk == party_id else "", party.name) for party in self.parties),
-            )
+            self.built[party_id] = options_html(self.choices, {str(party_id)})
         return self.built[party_id]
 
 
@@ -124,7 +115,7 @@ def delegation_rows(context, invitations):
     can_manage, can_invite = context.get("can_manage"), context.get("can_invite")
     balance = context.get("balance")
     choosing = can_manage and balance and balance.drafts
-    csrf = _csrf_input(context.get("csrf_token"))
+    csrf = CsrfTokenNode().render(context)  # what ``{% csrf_token %}`` writes
     page = context["delegations"].number
     options = _PartyOptions(list(context.get("parties") or ()))
     move_url, remove_url = _Urls("dialogues:invitation-party"), _Urls("dialogues:invitation-remove")
