@@ -9,6 +9,7 @@ command would make it (``first_admin_create``).
 """
 
 import functools
+import random
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
@@ -21,7 +22,17 @@ from accounts.services import user_confirm_email_after_password_set, user_create
 from facilitators.models import Facilitator
 from facilitators.services import facilitator_create
 
-from .plans import ADMIN, DEMO_PASSWORD, FACILITATOR, FACILITATOR_PROFILE, RETIRED_TOTP_SECRETS, USERS
+from .plans import (
+    ADMIN,
+    CULTURES,
+    DEMO_PASSWORD,
+    FACILITATOR,
+    FACILITATOR_PROFILE,
+    PARTICIPANT,
+    RETIRED_TOTP_SECRETS,
+    USERS,
+    DemoUser,
+)
 
 
 @functools.cache
@@ -100,3 +111,38 @@ def seed_logins(result):
     if not Facilitator.objects.filter(user=users[FACILITATOR]).exists():
         facilitator_create(user=users[FACILITATOR], **FACILITATOR_PROFILE)
     return users
+
+
+def team_member(spec, team):
+    """The colleague who holds ``spec``'s place in team ``team`` (2, 3 …): same role and clearance, a name of
+    their own, an address such as lead-team2@parley.test, and no second factor enrolled."""
+    rng = random.Random(f"parley-demo-team-{team}-{spec.email}")
+    _countries, _languages, women, men, surnames = CULTURES[rng.choice(sorted(CULTURES))]
+    local, domain = spec.email.split("@")
+    return DemoUser(
+        f"{local}-team{team}@{domain}",
+        f"{rng.choice(rng.choice([women, men]))} {rng.choice(surnames)}",
+        spec.role,
+        spec.clearance,
+        spec.is_staff,
+    )
+
+
+def seed_team(team, *, users):
+    """The sign-ins that run the copies of team ``team`` (see ``demo.plans.PORTFOLIO``), by the demo e-mail
+    whose place each takes, created where missing. Team 1 is the demo's own; the admin and the participant
+    account are the installation's, shared by every team."""
+    if team == 1:
+        return users
+    members = {spec.email: team_member(spec, team) for spec in USERS if spec.email not in (ADMIN, PARTICIPANT)}
+    found = {user.email: user for user in User.objects.filter(email__in=[m.email for m in members.values()])}
+    team_users = dict(users)
+    for email, member in members.items():
+        user = found.get(member.email)
+        if user is None:
+            user = demo_login_create(member, admin=users[ADMIN])
+        team_users[email] = user
+    facilitator = team_users[FACILITATOR]
+    if not Facilitator.objects.filter(user=facilitator).exists():
+        facilitator_create(user=facilitator, **FACILITATOR_PROFILE)
+    return team_users

@@ -31,6 +31,12 @@ FACILITATOR = "facilitator@parley.test"
 PARTICIPANT = "participant@parley.test"
 OBSERVER = "observer@parley.test"
 
+# The copies whose initiatives the demo sign-ins run (``demo_seed(portfolio=…)``): their lead leads 24
+# initiatives, their facilitator facilitates 24 workshops. A larger scale adds the work of colleagues: each
+# further group of this many copies is run by a team of its own (``demo.logins.seed_team``), so the
+# demo sign-ins' own share of the data stays as it is while the tables grow, as in a growing organisation.
+PORTFOLIO = 12
+
 # Fixed, printed TOTP secrets (base32) for the accounts that must sign in with a second factor:
 # 160 bits each (32 base32 characters), as RFC 4226 recommends; TOTP libraries refuse fewer than 112.
 # The admin is a plain admin with access to the Django admin site, not a superuser (DESIGN: superusers

@@ -105,7 +105,7 @@ from participants.services import (
     vetting_cases_import,
 )
 
-from .logins import seed_logins
+from .logins import seed_logins, seed_team
 from .pdf import demo_pdf
 from .plans import (
     ACTION_ITEMS,
@@ -130,6 +130,7 @@ from .plans import (
     PARTICIPANT,
     PARTICIPANT_ACTION_ITEM,
     PARTY_DESCRIPTIONS,
+    PORTFOLIO,
     REGIONAL,
     REGIONAL_WORKSHOPS,
     REPORT_TEXTS,
@@ -879,9 +880,10 @@ class DemoCopy:
                     status = circle_invitations(codename, person.circle).get(key)
                 if status is not None and person.vetting != VettingCase.Status.REJECTED:
                     wanted.append((workshop, person.participant, parties[codename][person.party], status, person.index))
-        account = self.participant_account
+        account = self.participant_account  # None in a colleagues' copy: participant@ is invited by the demo's team
         for (codename, key), party in (((REGIONAL.codename, "vienna"), 1), ((CIVIL_SOCIETY.codename, "amman"), 0)):
-            wanted.append((workshops[(codename, key)], account, parties[codename][party], IS.ACCEPTED, 0))
+            if account is not None:
+                wanted.append((workshops[(codename, key)], account, parties[codename][party], IS.ACCEPTED, 0))
         stored = Invitation.objects.filter(workshop__in=workshops.values()).order_by()
         found = by_key(stored.only("workshop_id", "participant_id", "status"), "workshop_id", "participant_id")
         rows = [
@@ -1054,24 +1056,32 @@ def seed_sanctions_list(admin):
 
 
 @transaction.atomic
-def demo_seed(*, scale=1, participants_per_copy=STORY_PARTICIPANTS):
+def demo_seed(*, scale=1, participants_per_copy=STORY_PARTICIPANTS, portfolio=PORTFOLIO):
     """Create (or complete) the demo data set with ``scale`` copies of the initiatives, each with
     ``participants_per_copy`` participants: the story's own, and a wider circle (``Person.circle``) for
-    the rest."""
+    the rest. The demo sign-ins run the first ``portfolio`` copies, and each further ``portfolio`` copies are
+    run by a team of colleagues (``seed_team``), so that what the demo's lead, facilitator and observer take
+    part in stays the same at any scale; ``portfolio=scale`` gives them every copy."""
     if scale < 1:
         raise ValueError("scale must be at least 1")
     if participants_per_copy < STORY_PARTICIPANTS:
         raise ValueError(f"participants_per_copy must be at least {STORY_PARTICIPANTS}")
+    if portfolio < 1:
+        raise ValueError("portfolio must be at least 1")
     before = row_counts()
     result = SeedResult(scale=scale)
     users = seed_logins(result)
     organisations = DemoCopy(1, users=users, participant_account=None).seed_organisations()
     participant_account = seed_participant_account(users, organisations)
+    team_users = users
     for number in range(1, scale + 1):
+        team = (number - 1) // portfolio + 1
+        if (number - 1) % portfolio == 0:
+            team_users = seed_team(team, users=users)
         DemoCopy(
             number,
-            users=users,
-            participant_account=participant_account,
+            users=team_users,
+            participant_account=participant_account if team == 1 else None,
             circle=participants_per_copy - STORY_PARTICIPANTS,
         ).build()
         if number & (number - 1) == 0 or number == scale:  # whenever the copies have doubled, and at the end

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from core.levels import Level, Role
-from demo.plans import DEMO_PASSWORD
+from demo.plans import DEMO_PASSWORD, PORTFOLIO
 from demo.seed import STORY_PARTICIPANTS, demo_seed
 
 
@@ -18,7 +18,8 @@ class Command(BaseCommand):
         "(codenames and e-mails suffixed -2, -3 ...) for benchmarks; each copy holds 10 workshops and 86 "
         "participants, or more with --participants-per-copy. --scale 500 --participants-per-copy 200 builds "
         "the benchmark's large data set: 5,000 workshops, 100,000 participants, about 220,000 invitations "
-        "(a few minutes on PostgreSQL)."
+        "(a few minutes on PostgreSQL). The demo sign-ins run the first copies (--portfolio); further copies are "
+        "run by teams of colleagues (lead-team2@parley.test ...), so that what the demo lead sees stays the same."
     )
 
     def add_arguments(self, parser):
@@ -34,13 +35,24 @@ class Command(BaseCommand):
             )
             % {"least": STORY_PARTICIPANTS},
         )
+        parser.add_argument(
+            "--portfolio",
+            type=int,
+            default=PORTFOLIO,
+            help=_(
+                "Copies run by the demo sign-ins (default %(default)s); each further group of as many copies is "
+                "run by a team of colleagues. As large as --scale, the demo sign-ins run every copy."
+            ),
+        )
 
-    def handle(self, *args, scale, participants_per_copy, **options):
+    def handle(self, *args, scale, participants_per_copy, portfolio, **options):
         if scale < 1:
             raise CommandError(_("--scale must be at least 1."))
         if participants_per_copy < STORY_PARTICIPANTS:
             raise CommandError(_("--participants-per-copy must be at least %(least)s.") % {"least": STORY_PARTICIPANTS})
-        result = demo_seed(scale=scale, participants_per_copy=participants_per_copy)
+        if portfolio < 1:
+            raise CommandError(_("--portfolio must be at least 1."))
+        result = demo_seed(scale=scale, participants_per_copy=participants_per_copy, portfolio=portfolio)
         total = sum(result.created.values())
         if total:
             self.stdout.write(
