@@ -450,6 +450,24 @@ def _invited_to(user, model, prefix, rule, **participants):
     return Q(Exists(invitations))
 
 
+def _invited_to_internal_workshop(user, model, prefix):
+    """``Q`` on ``model``: the participant at ``prefix`` is invited to a workshop that the organisation's
+    staff see as such, INTERNAL with its initiative (``visibility_q``'s opening for ``ORGANISATION_ROLES``).
+
+    Asked of each participant by the index of their own invitations. Those workshops are a share of all of
+    them, so the hashed form that ``_invited_to`` lets PostgreSQL choose would read every invitation to
+    every INTERNAL workshop, however few participants a page asks about, and it chooses that form for any
+    scan it expects to be long, even one a LIMIT ends early. It can hash a correlation by equality only:
+    written as the range of one id, the participant's invitations are read by index, one by one.
+    """
+    own = OuterRef(_pk_path(prefix))
+    internal = visibility_q(user, levels=["workshop__level", "workshop__initiative__level"])
+    invitations = _model_at(model, f"{prefix}invitations")._default_manager.filter(
+        internal, participant_id__gte=own, participant_id__lte=own
+    )
+    return Q(Exists(invitations))
+
+
 def participant_rule(user, model, prefix=""):
     """The rule for a participant's record (``prefix`` leads from ``model`` to the participant).
 
@@ -463,7 +481,11 @@ def participant_rule(user, model, prefix=""):
     if is_admin(user):
         grants = everyone
     elif is_organisation_member(user):  # staff see INTERNAL and below whatever the invitations
-        grants = _invited_to(user, model, prefix, workshop_rule, level__gt=Level.INTERNAL)
+        # ``workshop_rule`` opens to staff the workshops they run and every INTERNAL one: invited to one of
+        # either, asked apart, as the second grows with the data (``_invited_to_internal_workshop``).
+        grants = _invited_to(
+            user, model, prefix, staffed_workshop_rule, level__gt=Level.INTERNAL
+        ) | _invited_to_internal_workshop(user, model, prefix)
     else:
         grants = _invited_to(user, model, prefix, workshop_rule)
     return visibility_q(user, levels=[f"{prefix}level"], grants=grants) | Q(**{f"{prefix}user": user})

@@ -151,6 +151,25 @@ class TestParticipants:
         f.TeamMembershipFactory(initiative=invitation.workshop.initiative, user=lead)
         assert visible(Participant, lead, invitation.participant)
 
+    def test_staff_see_a_secret_invitee_of_an_internal_workshop_of_any_team_as_far_as_cleared(self, make_user):
+        cleared, uncleared = make_user(Role.STAFF, Level.CONFIDENTIAL), make_user(Role.STAFF, Level.INTERNAL)
+        internal = f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.INTERNAL), level=Level.INTERNAL)
+        confidential = f.WorkshopFactory(initiative=f.InitiativeFactory(level=Level.CONFIDENTIAL))
+        invited_here = f.ParticipantFactory(level=Level.CONFIDENTIAL)
+        invited_there = f.ParticipantFactory(level=Level.CONFIDENTIAL)
+        top_secret = f.ParticipantFactory(level=Level.STRICTLY_CONFIDENTIAL)
+        for person in (invited_here, top_secret):
+            f.InvitationFactory(workshop=internal, participant=person)
+        f.InvitationFactory(workshop=confidential, participant=invited_there)
+
+        seen = set(Participant.objects.visible_to(cleared).values_list("pk", flat=True))
+        assert invited_here.pk in seen
+        assert not seen & {invited_there.pk, top_secret.pk}
+        assert not visible(Participant, uncleared, invited_here)
+        # Raising the workshop above INTERNAL takes it, and its secret invitee, from staff not on its team.
+        Workshop.objects.filter(pk=internal.pk).update(level=Level.CONFIDENTIAL)
+        assert not visible(Participant, cleared, invited_here)
+
     def test_facilitators_facilitator_and_observers_see_no_uninvited_participant(self, facilitator_user, observer):
         person = f.ParticipantFactory(level=Level.PUBLIC)
         assert not visible(Participant, facilitator_user, person)
