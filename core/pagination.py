@@ -1,7 +1,7 @@
 import math
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.utils.translation import gettext as _
 
 
@@ -20,6 +20,29 @@ def bounded_count(rows, bound):
 MAX_PAGE = 100_000
 
 
+class CountedWithPage:
+    """A queryset whose number of rows comes with each page read, in the same query (``COUNT(*) OVER ()``).
+
+    For lists whose every row is computed before a page is cut anyway, such as a search that ranks every
+    match to sort them: counting them apart finds and ranks them all a second time. ``Page`` reads it so;
+    slicing and iterating give the queryset's rows.
+    """
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    def read(self, start, stop):
+        """Rows ``start`` to ``stop`` and the number of all rows; None for the number where none are read."""
+        rows = list(self.queryset.annotate(rows_in_all=Window(Count("*")))[start:stop])
+        return rows, (rows[0].rows_in_all if rows else None)
+
+    def __getitem__(self, index):
+        return self.queryset[index]
+
+    def __iter__(self):
+        return iter(self.queryset)
+
+
 class Page:
     """A page of a list and how many rows there are, counted no further than ``bound``.
 
@@ -30,20 +53,31 @@ class Page:
     """
 
     def __init__(self, rows, number, per_page, bound):
-        # ``bound`` None: no count at all, for lists where nobody needs their number (``page_of``).
-        counted = None if bound is None else bounded_count(rows, bound)
-        self.more = counted is not None and counted > bound
-        self.count = None if counted is None else min(counted, bound)
-        self.num_pages = None if counted is None or self.more else max(1, math.ceil(self.count / per_page))
         try:
             number = max(int(number), 1)
         except (TypeError, ValueError):
             number = 1
+        shown = None
+        if isinstance(rows, CountedWithPage):
+            if bound is not None:  # the page and the number of rows in one query, unless it is past the end
+                start = (min(number, MAX_PAGE) - 1) * per_page
+                shown, counted = rows.read(start, start + per_page + 1)
+                if counted is None:
+                    shown = None if number > 1 else []  # past the end: counted below, and the last page read
+                    counted = None if number > 1 else 0
+            rows = rows.queryset
+        if shown is None:
+            # ``bound`` None: no count at all, for lists where nobody needs their number (``page_of``).
+            counted = None if bound is None else bounded_count(rows, bound)
+        self.more = counted is not None and counted > bound
+        self.count = None if counted is None else min(counted, bound)
+        self.num_pages = None if counted is None or self.more else max(1, math.ceil(self.count / per_page))
         # Out of range: the last page, not an error (past the bound, where the last is unknown, a page
         # beyond the end is empty, and a number no list reaches is cut).
         number = min(number, self.num_pages or MAX_PAGE)
-        start = (number - 1) * per_page
-        shown = list(rows[start : start + per_page + 1]) if counted != 0 else []
+        if shown is None:
+            start = (number - 1) * per_page
+            shown = list(rows[start : start + per_page + 1]) if counted != 0 else []
         self.object_list = shown[:per_page]
         self.number = number
         self.has_next_page = len(shown) > per_page

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core.audit import record_read
 from core.fields import language_names
-from core.pagination import paginate
+from core.pagination import CountedWithPage, paginate
 from core.visibility import is_organisation_member
 
 from . import selectors, services
@@ -31,7 +31,11 @@ def _require(allowed):
 def participant_list(request):
     _require(selectors.participant_can_work_on(request.user))
     form = ParticipantFilterForm(request.GET, user=request.user)
-    participants = selectors.participant_list_for(request.user, **form.filters())
+    filters = form.filters()
+    participants = selectors.participant_list_for(request.user, **filters)
+    if filters.get("search"):
+        # A search ranks every match before the page is cut: their number comes with the page.
+        participants = CountedWithPage(participants)
     page_obj = paginate(request, participants)
     return render(
         request,

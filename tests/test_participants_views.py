@@ -456,6 +456,42 @@ def test_list_queries_do_not_grow(client, staff, django_assert_num_queries, url_
             assert client.get(reverse(url_name)).status_code == 200
 
 
+def test_a_search_reads_its_page_and_the_number_of_matches_in_one_query(client, staff, django_assert_num_queries):
+    organisation = f.OrganizationFactory()
+    client.force_login(staff)
+    for size in (3, 30):
+        seed_participants(size, organisation)
+        # user, the viewer's ties, the page of matches with their number, the filter's organisations
+        with django_assert_num_queries(4):
+            response = client.get(reverse("participants:participant-list"), {"q": organisation.name})
+        assert response.context["page_obj"].paginator.count == Participant.objects.count()
+
+
+@pytest.mark.parametrize(
+    ("page", "shown_page", "rows"), [("1", 1, 25), ("2", 2, 5), ("3", 2, 5), ("99999999", 2, 5), ("x", 1, 25)]
+)
+def test_a_search_pages_like_the_list_and_a_page_past_the_end_is_the_last(client, staff, page, shown_page, rows):
+    organisation = f.OrganizationFactory(name="Harbour Institute")
+    f.ParticipantFactory.create_batch(30, organization=organisation)
+    f.ParticipantFactory.create_batch(3)  # not matching
+    client.force_login(staff)
+
+    page_obj = client.get(reverse("participants:participant-list"), {"q": "Harbour", "page": page}).context["page_obj"]
+
+    assert (page_obj.paginator.count, page_obj.paginator.num_pages) == (30, 2)
+    assert (page_obj.number, len(page_obj.object_list)) == (shown_page, rows)
+    assert page_obj.has_next() == (shown_page == 1)
+
+
+def test_a_search_that_matches_nobody_is_an_empty_first_page(client, staff):
+    f.ParticipantFactory.create_batch(3)
+    client.force_login(staff)
+    page_obj = client.get(reverse("participants:participant-list"), {"q": "Nobody-At-All", "page": "4"}).context[
+        "page_obj"
+    ]
+    assert (page_obj.paginator.count, page_obj.number, list(page_obj.object_list)) == (0, 1, [])
+
+
 def test_detail_queries_do_not_grow(client, staff, django_assert_num_queries):
     organisation = f.OrganizationFactory()
     client.force_login(staff)

@@ -3,7 +3,8 @@
 For each of ~30 realistic search texts (family and given names, whole names in either order, partial
 codenames, e-mail fragments, organisation names, misspellings) and each role (the lead, a staff member,
 and the admin), runs the list's selector as the view does: ``participant_list_for(user, search=text)``
-through Django's ``Paginator``, i.e. the count and the first page of 25 rows. One warm-up round, then
+paged as the view pages a search (``core.pagination.Page`` of ``CountedWithPage``), i.e. the first page of
+25 rows and the number of matches. One warm-up round, then
 REPEAT rounds; prints p50/p95/max per role over every request, and the slowest texts. Reads only.
 
     DATABASE_URL=postgres://…/parley_big .venv/bin/python scripts/bench/search_latency.py
@@ -29,10 +30,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.paginator import Paginator  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from core.pagination import CountedWithPage, Page  # noqa: E402
 from participants.selectors import participant_list_for  # noqa: E402
 from scripts.bench.pages import ROLES  # noqa: E402
 
@@ -85,9 +87,8 @@ TEXTS = (
 def search_once(user, text):
     """Milliseconds for the count and the first page of the search, as the list page asks them."""
     started = time.perf_counter()
-    page = Paginator(participant_list_for(user, search=text), PAGE_SIZE).get_page(1)
-    list(page.object_list)
-    return (time.perf_counter() - started) * 1000, page.paginator.count
+    page = Page(CountedWithPage(participant_list_for(user, search=text)), 1, PAGE_SIZE, settings.PARLEY_COUNT_BOUND)
+    return (time.perf_counter() - started) * 1000, page.count
 
 
 def percentile(values, share):
