@@ -184,8 +184,8 @@ def test_a_larger_scale_adds_distinct_copies_and_is_idempotent_per_scale(demo):
     assert snapshot() == doubled
 
 
-def codenames(queryset, field="codename"):
-    """The set of ``field`` over ``queryset``: codenames, or any other column named."""
+def values_of(queryset, field="codename"):
+    """The set of ``field`` (codenames, unless another column is named) over ``queryset``."""
     return set(queryset.values_list(field, flat=True))
 
 
@@ -195,7 +195,7 @@ TEAM_SIGN_INS = (LEAD, "staff@parley.test", "facilitator@parley.test")
 def confidential_records_seen_by(viewer):
     """The ids of the CONFIDENTIAL and higher initiatives, workshops and participants ``viewer`` may see."""
     return [
-        codenames(model.objects.visible_to(viewer).filter(level__gte=Level.CONFIDENTIAL), "pk")
+        values_of(model.objects.visible_to(viewer).filter(level__gte=Level.CONFIDENTIAL), "pk")
         for model in (Initiative, Workshop, Participant)
     ]
 
@@ -204,7 +204,7 @@ def test_copies_beyond_the_portfolio_are_run_by_teams_of_colleagues_and_the_demo
     call_command("seed_demo", scale=2, portfolio=2, stdout=StringIO())
     lead, facilitator, observer = user(LEAD), user("facilitator@parley.test"), user("observer@parley.test")
     seen_before = {email: confidential_records_seen_by(user(email)) for email in TEAM_SIGN_INS}
-    assigned_before = codenames(Workshop.objects.visible_to(facilitator), "pk")
+    assigned_before = values_of(Workshop.objects.visible_to(facilitator), "pk")
 
     output = StringIO()
     call_command("seed_demo", scale=4, portfolio=2, stdout=output)
@@ -213,34 +213,34 @@ def test_copies_beyond_the_portfolio_are_run_by_teams_of_colleagues_and_the_demo
     colleague = user("lead-team2@parley.test")
     assert (colleague.role, colleague.clearance) == (lead.role, lead.clearance)
     assert colleague.full_name != lead.full_name
-    led = codenames(lead.team_memberships.all(), "initiative__codename")
+    led = values_of(lead.team_memberships.all(), "initiative__codename")
     assert led == {"MERIDIAN", "KESTREL", "MERIDIAN-2", "KESTREL-2"}
-    assert codenames(colleague.team_memberships.all(), "initiative__codename") == {
+    assert values_of(colleague.team_memberships.all(), "initiative__codename") == {
         "MERIDIAN-3",
         "KESTREL-3",
         "MERIDIAN-4",
         "KESTREL-4",
     }
-    assert codenames(Initiative.objects.filter(codename="TAPESTRY-4"), "created_by__email") == {
+    assert values_of(Initiative.objects.filter(codename="TAPESTRY-4"), "created_by__email") == {
         "staff-team2@parley.test"
     }
-    assert codenames(Assignment.objects.filter(facilitator__user=facilitator), "workshop__initiative__codename") == {
+    assert values_of(Assignment.objects.filter(facilitator__user=facilitator), "workshop__initiative__codename") == {
         "MERIDIAN",
         "MERIDIAN-2",
     }
-    assert codenames(
+    assert values_of(
         Assignment.objects.filter(facilitator__user__email="facilitator-team2@parley.test"),
         "workshop__initiative__codename",
     ) == {"MERIDIAN-3", "MERIDIAN-4"}
-    assert codenames(observer.observed_initiatives.all()) == {"MERIDIAN", "TAPESTRY", "MERIDIAN-2", "TAPESTRY-2"}
+    assert values_of(observer.observed_initiatives.all()) == {"MERIDIAN", "TAPESTRY", "MERIDIAN-2", "TAPESTRY-2"}
     # The participant account is invited by the demo's team only; the admin is the installation's.
     invited = Invitation.objects.filter(participant__user__email="participant@parley.test")
-    assert codenames(invited, "workshop__initiative__codename") == {"MERIDIAN", "TAPESTRY", "MERIDIAN-2", "TAPESTRY-2"}
+    assert values_of(invited, "workshop__initiative__codename") == {"MERIDIAN", "TAPESTRY", "MERIDIAN-2", "TAPESTRY-2"}
     assert not User.objects.filter(email__in=["admin-team2@parley.test", "participant-team2@parley.test"]).exists()
     # Twice the data: the demo's team sees the same confidential records as before (what staff see of the
     # organisation's INTERNAL work grows with it, as the rule says), and its facilitator the same workshops.
     assert {email: confidential_records_seen_by(user(email)) for email in TEAM_SIGN_INS} == seen_before
-    assert codenames(Workshop.objects.visible_to(facilitator), "pk") == assigned_before
+    assert values_of(Workshop.objects.visible_to(facilitator), "pk") == assigned_before
     # Only the demo's own sign-ins are printed.
     assert "lead@parley.test" in output.getvalue()
     assert "team2" not in output.getvalue()
