@@ -1,13 +1,13 @@
 """Reads of the participants app. Every one starts from a model's ``visible_to(user)``."""
 
 import datetime as dt
-import re
 
+from django.conf import settings
 from django.contrib.postgres.lookups import TrigramWordSimilar
-from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, Exists, F, FloatField, Func, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Greatest, Lower, NullIf, Upper
+from django.db.models import BooleanField, Case, Count, Exists, F, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Lower, Upper
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from core.visibility import is_organisation_member, workshop_rule
 
 from .models import ConsentRecord, Organization, Participant, SanctionsHit, VettingCase
 from .querysets import sees_organisations
+from .ranking import RankedSearch, search_words
 
 NOT_VETTED = "none"
 
@@ -70,17 +71,13 @@ class _AnyOf(Func):
         return f"{column_sql} = ANY(ARRAY{subquery_sql})", (*column_params, *subquery_params)
 
 
-def _words(text):
-    """The words of the search text (runs of letters and digits), at most eight."""
-    return re.findall(r"[^\W_]+", text)[:8]
-
-
-def participant_search_q(user, text):
+def participant_search_q(user, text, *, misspelt=True):
     """Search that never matches a name, e-mail or affiliation the user may not see.
 
     The codename is searched always; full name, e-mail and organisation name only where
-    ``identity_q(user)`` holds. On PostgreSQL a misspelt name or codename is found too (pg_trgm word
-    similarity), and the words of a name in any order, each as the beginning of a word (full-text search).
+    ``identity_q(user)`` holds. On PostgreSQL the words of a name are found in any order, each as the
+    beginning of a word (full-text search), and, with ``misspelt``, a misspelt name or codename too
+    (pg_trgm word similarity).
     """
     identity = Participant.objects.identity_q(user)
     organisations = Organization.objects.filter(name__icontains=text).order_by().values("pk")
@@ -88,10 +85,12 @@ def participant_search_q(user, text):
     identity_text = Q(full_name__icontains=text) | Q(email__icontains=text)
     if not _on_postgresql():
         return codename | (identity & (identity_text | Q(organization__in=organisations)))
-    # Loosely: misspelt (trigram word similarity), and a name's words in any order (full-text search).
-    loose_codename = Q(TrigramWordSimilar(Upper("codename"), Value(text)))
-    loose_name = Q(TrigramWordSimilar(Upper("full_name"), Value(text)))
-    words = _words(text)
+    # Loosely: a name's words in any order (full-text search), and misspelt (trigram word similarity).
+    loose_codename, loose_name = Q(), Q()
+    if misspelt:
+        loose_codename = Q(TrigramWordSimilar(Upper("codename"), Value(text)))
+        loose_name = Q(TrigramWordSimilar(Upper("full_name"), Value(text)))
+    words = search_words(text)
     if words:
         # ``'ziad':* & 'had':*``: the words are letters and digits only, nothing in them is query syntax.
         prefixes = SearchQuery(" & ".join(f"'{word}':*" for word in words), config="simple", search_type="raw")
@@ -104,51 +103,6 @@ def participant_search_q(user, text):
     # PostgreSQL tries them in this order on each row found (the organisations then as a hashed list).
     identity_text |= Q(organization__in=organisations) | loose_name
     return found & (codename | loose_codename | (identity & identity_text))
-
-
-def _tier(field, text, words):
-    """How ``field`` holds the text: 3 as the whole of it, 2 at its beginning, 1.5 each word of the text at the
-    beginning of one of its words (in any order), 1 anywhere; 0 not at all. A field that does not hold the
-    text costs one comparison (two or more words: a regular expression for each)."""
-    # ``\m``: the beginning of a word in PostgreSQL's regular expressions; the words are letters and digits.
-    every_word = Q(*(Q(**{f"{field}__iregex": rf"\m{word}"}) for word in words))
-    how = [
-        When(**{f"{field}__iexact": text}, then=Value(3.0)),
-        When(**{f"{field}__istartswith": text}, then=Value(2.0)),
-    ]
-    if words:
-        how.append(When(every_word, then=Value(1.5)))
-    tiers = [When(**{f"{field}__icontains": text}, then=Case(*how, default=Value(1.0)))]
-    if len(words) > 1:
-        tiers.append(When(every_word, then=Value(1.5)))
-    return Case(*tiers, default=Value(0.0), output_field=FloatField())
-
-
-def _rank_of(text, words, fields, misspelt_fields):
-    """The best tier of ``fields``; for a participant whose fields do not hold the text (found misspelt),
-    the trigram word similarity of the text and the closest of ``misspelt_fields``, below 1. Only the
-    rows found misspelt compute a similarity: a search that finds thousands stays cheap to order."""
-    tiers = [_tier(field, text, words) for field in fields]
-    best = Greatest(*tiers) if len(tiers) > 1 else tiers[0]
-    similarities = [TrigramWordSimilarity(text, field) for field in misspelt_fields]
-    similarity = Greatest(*similarities) if len(similarities) > 1 else similarities[0]
-    # NULLIF and COALESCE: the tiers are computed once, the similarity only when they are all 0.
-    return Coalesce(NullIf(best, Value(0.0)), similarity, output_field=FloatField())
-
-
-def _search_rank(text):
-    """The rank of a participant of ``participants_for`` for the search text (PostgreSQL), best highest: the
-    text as a whole field, at its beginning, as the beginning of words, anywhere, misspelt (by similarity).
-    From the codename, and from name, e-mail and organisation only where the identity is visible to the
-    viewer: a masked participant's rank comes from the codename alone, so that the order of results tells
-    nothing of the name behind it."""
-    words = _words(text)
-    identity_fields = ["codename", "full_name", "email", "organization__name"]
-    return Case(
-        When(identity_visible_to_viewer=True, then=_rank_of(text, words, identity_fields, ["codename", "full_name"])),
-        default=_rank_of(text, words, ["codename"], ["codename"]),
-        output_field=FloatField(),
-    )
 
 
 def _sees_every_identity(user):
@@ -273,9 +227,9 @@ def participant_list_for(
     language="",
 ):
     """The participant list: ``participants_for(user)`` filtered; with ``search``, best matches first on
-    PostgreSQL (``_search_rank``), otherwise in the order of the names shown, read a page at a
-    time by index (``ParticipantPages``). ``organisation_name``: part of the name of their organisation;
-    ``language``: a language code they speak."""
+    PostgreSQL, at most ``PARLEY_COUNT_BOUND`` of them ranked (``ranking.RankedSearch``), otherwise in the
+    order of the names shown, read a page at a time by index (``ParticipantPages``). ``organisation_name``:
+    part of the name of their organisation; ``language``: a language code they speak."""
     every_identity = _sees_every_identity(user)
     participants = _participants_for(user, every_identity)
     if category:
@@ -305,11 +259,15 @@ def participant_list_for(
     if not search:
         # In name order an index gives a page at once; a mix of names and codenames needs the two of them.
         return ParticipantPages(participants, user) if _on_postgresql() and not every_identity else participants
-    participants = participants.filter(participant_search_q(user, search))
-    if _on_postgresql():
-        rank = _search_rank(search)
-        participants = participants.annotate(search_rank=rank).order_by("-search_rank", "shown_name_lower", "pk")
-    return participants
+    if not _on_postgresql():
+        return participants.filter(participant_search_q(user, search))
+
+    def matching(misspelt):
+        found = participants.filter(participant_search_q(user, search, misspelt=misspelt)).order_by()
+        columns = ("identity_visible_to_viewer", "codename", "full_name", "email", "organization__name")
+        return found.values_list("pk", *columns)  # ``ranking.FOUND``
+
+    return RankedSearch(matching(misspelt=False), matching(misspelt=True), user, search, settings.PARLEY_COUNT_BOUND)
 
 
 def vetting_status_label(status, expires_at):

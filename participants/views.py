@@ -33,14 +33,19 @@ def participant_list(request):
     form = ParticipantFilterForm(request.GET, user=request.user)
     filters = form.filters()
     participants = selectors.participant_list_for(request.user, **filters)
-    if filters.get("search"):
-        # A search ranks every match before the page is cut: their number comes with the page.
+    if filters.get("search") and not isinstance(participants, CountedWithPage):
+        # A search finds every match before the page is cut: their number comes with the page.
         participants = CountedWithPage(participants)
     page_obj = paginate(request, participants)
     return render(
         request,
         "participants/participant_list.html",
-        {"form": form, "page_obj": page_obj, "participants": selectors.with_vetting_labels(page_obj.object_list)},
+        {
+            "form": form,
+            "page_obj": page_obj,
+            "participants": selectors.with_vetting_labels(page_obj.object_list),
+            "searched": bool(filters.get("search")),
+        },
     )
 
 

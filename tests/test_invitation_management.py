@@ -805,9 +805,10 @@ def count_queries(client, url, data=None, **headers):
         # the workshop as read for them); and on every page, the viewer's ties, read once for every rule
         # (core.visibility.read_ties).
         ("workshop", {}, 16),
-        # user, MFA check, workshop, team role check, parties; the participants found, their invitations here.
-        ("search", {}, 8),
-        ("search", HTMX, 8),
+        # user, MFA check, workshop, team role check, parties; the participants found (the ids ranked, then
+        # their rows), their invitations here.
+        ("search", {}, 9),
+        ("search", HTMX, 9),
     ],
     ids=["workshop-page", "search-page", "search-fragment"],
 )

@@ -4,8 +4,10 @@ finds or ranks a participant by what the viewer may not see; the list reads a pa
 import pytest
 from django.core.paginator import Paginator
 from django.db import connection
+from django.urls import reverse
 
 from core.levels import Level, Role
+from core.pagination import Page
 from participants import selectors, services
 from participants.models import Participant
 from participants.selectors import ParticipantPages, participant_list_for, participants_for
@@ -81,6 +83,83 @@ def test_without_a_search_the_list_is_in_the_order_of_the_names_shown(staff):
     masked("Aaron Hidden", "MOTH-1")
     person("Karim Issa")
     assert names(participant_list_for(staff)) == ["Karim Issa", "MOTH-1", "Zoe Adams"]
+
+
+def test_the_wildcards_of_like_in_the_text_are_plain_characters(staff):
+    person("Rania 500")  # what "50%" and "5_0" would find as LIKE patterns
+    person("Rania 50%")
+    person("Rania 5_0")
+    for text, meant in (("50%", "Rania 50%"), ("5_0", "Rania 5_0")):
+        rows = found(staff, text)
+        assert names(rows)[0] == meant, text
+        assert all(row.search_rank < rows[0].search_rank for row in rows[1:]), text  # the others misspelt at best
+
+
+# --- A bounded number of matches ranked ------------------------------------------------------------------------
+
+
+def ranked_rows(user, text):
+    """How many matches the search ranks: the rows of its ranked set, before a page is cut."""
+    sql, params = participant_list_for(user, search=text)._ranked_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS ranked", params)  # noqa: S608 (compiled)
+        return cursor.fetchone()[0]
+
+
+def test_past_the_bound_some_of_the_matches_are_ranked_and_the_page_says_more_match(staff, settings):
+    settings.PARLEY_COUNT_BOUND = 5
+    for index in range(12):
+        person(f"Ziad Haddad {index}")
+    assert ranked_rows(staff, "Haddad") == 6  # one more than the bound: the page knows that more match
+    rows = found(staff, "Haddad")
+    assert len(rows) == 5 and all(row.full_name.startswith("Ziad Haddad") for row in rows)
+    assert names(rows) == sorted(names(rows))  # ranked alike, then by name
+    page_obj = Page(participant_list_for(staff, search="Haddad"), 1, 25, settings.PARLEY_COUNT_BOUND)
+    assert (page_obj.more, page_obj.count, len(page_obj.object_list), page_obj.has_next()) == (True, 5, 5, False)
+
+
+def test_up_to_the_bound_every_match_that_holds_the_text_is_ranked_above_any_misspelt_one(staff, settings):
+    settings.PARLEY_COUNT_BOUND = 5
+    exact = [person(f"Ziad Haddad {index}") for index in range(3)]
+    for index in range(10):
+        person(f"Rania Hadad {index}")  # misspelt: more than the bound
+    rows = found(staff, "Haddad")
+    assert rows[:3] == exact
+    assert all(row.search_rank >= 1 for row in rows[:3]) and all(row.search_rank < 1 for row in rows[3:])
+
+
+def test_past_the_bound_of_matches_that_hold_the_text_no_misspelt_one_is_looked_for(staff, settings):
+    settings.PARLEY_COUNT_BOUND = 5
+    for index in range(8):
+        person(f"Ziad Haddad {index}")
+    for index in range(3):
+        person(f"Rania Hadad {index}")
+    assert ranked_rows(staff, "Haddad") == 6
+    assert all(row.search_rank >= 1 for row in found(staff, "Haddad"))
+
+
+def test_what_a_search_ranks_does_not_grow_with_the_matches(staff, settings):
+    settings.PARLEY_COUNT_BOUND = 5
+    for size in (10, 40):
+        while Participant.objects.count() < size:
+            person(f"Ziad Haddad {Participant.objects.count()}")
+            person(f"Rania Hadad {Participant.objects.count()}")
+        # Each of the two reads no further than one more than the bound.
+        assert ranked_rows(staff, "Haddad") <= 12 and ranked_rows(staff, "Hadad") <= 12, size
+    assert ranked_rows(staff, "Haddad") == ranked_rows(staff, "Hadad") == 6  # 20 of each: the misspelt not read
+
+
+def test_a_page_past_the_bound_is_empty_and_the_one_before_has_no_next(client, staff, settings):
+    settings.PARLEY_COUNT_BOUND = 30
+    f.ParticipantFactory.create_batch(40, organization=f.OrganizationFactory(name="Harbour Institute"))
+    client.force_login(staff)
+    url = reverse("participants:participant-list")
+    first = client.get(url, {"q": "Harbour"})
+    assert first.context["page_obj"].more and first.context["page_obj"].has_next()
+    assert "30 of them are listed, best first" in first.content.decode()
+    second = client.get(url, {"q": "Harbour", "page": "2"}).context["page_obj"]
+    assert (len(second.object_list), second.has_next()) == (5, False)
+    assert list(client.get(url, {"q": "Harbour", "page": "3"}).context["page_obj"].object_list) == []
 
 
 # --- Confidentiality: a masked participant is found and ranked by the codename alone -------------------

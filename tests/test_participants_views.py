@@ -461,8 +461,9 @@ def test_a_search_reads_its_page_and_the_number_of_matches_in_one_query(client, 
     client.force_login(staff)
     for size in (3, 30):
         seed_participants(size, organisation)
-        # user, the viewer's ties, the page of matches with their number, the filter's organisations
-        with django_assert_num_queries(4):
+        # user, the viewer's ties, the ids of the page's matches with their number, their rows, the filter's
+        # organisations
+        with django_assert_num_queries(5):
             response = client.get(reverse("participants:participant-list"), {"q": organisation.name})
         assert response.context["page_obj"].paginator.count == Participant.objects.count()
 

@@ -90,7 +90,9 @@ def search_once(user, text):
     """Milliseconds for the count and the first page of the search, as the list page asks them."""
     started = time.perf_counter()
     with ties_read_once():  # as each request reads them (``core.middleware.RuleTiesMiddleware``)
-        page = Page(CountedWithPage(participant_list_for(user, search=text)), 1, PAGE_SIZE, settings.PARLEY_COUNT_BOUND)
+        found = participant_list_for(user, search=text)
+        found = found if isinstance(found, CountedWithPage) else CountedWithPage(found)  # as the view pages it
+        page = Page(found, 1, PAGE_SIZE, settings.PARLEY_COUNT_BOUND)
     return (time.perf_counter() - started) * 1000, page.count
 
 
