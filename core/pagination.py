@@ -128,6 +128,12 @@ def counted_list(queryset, size=COUNTED_LIST_SIZE, bound=100, items=None):
     ``items``: where the rows shown come from, when not from ``queryset`` itself (the same rows, as
     another model's records).
     """
+    return {**counted(queryset, bound), "items": list((queryset if items is None else items)[:size])}
+
+
+def counted(queryset, bound=100):
+    """How many rows there are, as the dashboard shows a number (one query): ``count``, stopped past
+    ``bound`` (then ``bound + 1``, ``bounded`` true and ``count_shown`` "100+"), and ``bound``."""
     count = bounded_count(queryset, bound)
     bounded = count > bound
     return {
@@ -135,7 +141,6 @@ def counted_list(queryset, size=COUNTED_LIST_SIZE, bound=100, items=None):
         "bound": bound,
         "bounded": bounded,
         "count_shown": _("%(bound)s+") % {"bound": bound} if bounded else str(count),
-        "items": list((queryset if items is None else items)[:size]),
     }
 
 

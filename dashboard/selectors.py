@@ -14,7 +14,11 @@ from dialogues.selectors import (
 )
 from facilitators.action_items import open_action_items_of
 from facilitators.selectors import outcome_reports_in_draft_by
-from participants.selectors import open_sanctions_hit_count, participants_awaiting_vetting, vetting_approvals_expiring
+from participants.selectors import (
+    open_sanctions_hits_counted,
+    participants_awaiting_vetting,
+    vetting_approvals_expiring,
+)
 
 OBSERVED_PER_PAGE = 10
 
@@ -40,7 +44,7 @@ def dashboard_for(user, page=None):
         sections.add("vetting")
         context["vetting_queue"] = participants_awaiting_vetting(user)
         context["vetting_expiring"] = vetting_approvals_expiring(user)
-        context["open_sanctions_hits"] = open_sanctions_hit_count(user)
+        context["open_sanctions_hits"] = open_sanctions_hits_counted(user)
     if role in (Role.ADMIN, Role.STAFF, Role.FACILITATOR):
         sections.add("team")
         context["my_initiatives"], context["more_initiatives"] = initiatives_on_team_of(user)

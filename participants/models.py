@@ -354,6 +354,12 @@ class VettingCase(models.Model):
         indexes = [
             models.Index(fields=["participant", "-created_at"], name="vetting_participant_idx"),
             models.Index(fields=["status", "expires_at"], name="vetting_status_expiry_idx"),
+            # The approvals in expiry order (the dashboard's first ten expiring, read without sorting them all).
+            models.Index(
+                fields=["expires_at", "participant"],
+                name="vetting_approved_expiry_idx",
+                condition=Q(status__in=["approved", "approved_conditions"]),
+            ),
             models.Index(fields=["status", "created_at"], name="vetting_status_opened_idx"),
         ]
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.levels import Level
-from core.pagination import COUNTED_LIST_SIZE, bounded_count, counted_list
+from core.pagination import COUNTED_LIST_SIZE, bounded_count, counted, counted_list
 from core.visibility import is_organisation_member, workshop_rule
 
 from .models import ConsentRecord, Organization, Participant, SanctionsHit, VettingCase
@@ -418,8 +418,9 @@ def vetting_approvals_expiring(user, days=30):
     return counted_list(cases, items=people)
 
 
-def open_sanctions_hit_count(user):
-    return SanctionsHit.objects.visible_to(user).filter(status=SanctionsHit.Status.OPEN).count()
+def open_sanctions_hits_counted(user):
+    """How many sanctions hits await an admin's review, counted up to a bound (``core.pagination.counted``)."""
+    return counted(SanctionsHit.objects.visible_to(user).filter(status=SanctionsHit.Status.OPEN))
 
 
 # --- Vetting that clears a person for a workshop (the invitation services and pages ask these) ----------
