@@ -3,8 +3,9 @@
 For each of ~30 realistic search texts (family and given names, whole names in either order, partial
 codenames, e-mail fragments, organisation names, misspellings) and each role (the lead, a staff member,
 and the admin), runs the list's selector as the view does: ``participant_list_for(user, search=text)``
-paged as the view pages a search (``core.pagination.Page`` of ``CountedWithPage``), i.e. the first page of
-25 rows and the number of matches, with the user's ties read once as in a request (``ties_read_once``).
+paged as the view pages a search (``core.pagination.Page`` of ``participants.ranking.RankedSearch``), i.e.
+the first page of 25 rows and the number of matches, with the user's ties read once as in a request
+(``ties_read_once``).
 One warm-up round, then REPEAT rounds; prints p50/p95/max per role over every request, and the slowest
 texts. Reads only.
 
