@@ -32,7 +32,7 @@ def _tier(column, text, words):
     word of the text at the beginning of one of its words (in any order), 1 anywhere; 0 not at all (or
     NULL). As Django's ``iexact``, ``istartswith``, ``iregex`` and ``icontains`` compare on PostgreSQL."""
     like = connection.ops.prep_for_like_query(text)
-    # ``\\m``: the beginning of a word in PostgreSQL's regular expressions; the words are letters and digits.
+    # ``\m``: the beginning of a word in PostgreSQL's regular expressions; the words are letters and digits.
     every_word = " AND ".join([f"{column}::text ~* %s"] * len(words))
     starts = [rf"\m{word}" for word in words]
     sql = (
