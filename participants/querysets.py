@@ -29,6 +29,20 @@ class ParticipantQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(participant_rule(user, self.model))
 
+    def in_order_of(self, page):
+        """The participants of ``page``, pairs of an id and whether the viewer sees the name, in its order:
+        each with its vetting status, organisation and ``identity_visible_to_viewer`` as the pair says. One
+        query; an id that is not among these (removed, or hidden, since it was read) is left out. For
+        lists that read a page's ids apart from its rows (``selectors.ParticipantPages``,
+        ``ranking.RankedSearch``)."""
+        rows = self.with_vetting_status().select_related("organization").in_bulk([pk for pk, _named in page])
+        shown = []
+        for pk, named in page:
+            if pk in rows:
+                rows[pk].identity_visible_to_viewer = named
+                shown.append(rows[pk])
+        return shown
+
     def identity_q(self, user):
         """True for participants whose identity (name, e-mail, affiliation) the user may see
         (``core.visibility.identity_rule``)."""

@@ -130,19 +130,10 @@ class RankedSearch(CountedWithPage):
             page = cursor.fetchall()
         if not page:
             return [], None
-        rows = (
-            Participant.objects.visible_to(self.user)
-            .with_vetting_status()
-            .select_related("organization")
-            .in_bulk([pk for pk, *_ in page])
-        )
-        shown = []
-        for pk, named, rank, _ranked in page:
-            participant = rows.get(pk)
-            if participant is None:  # removed, or hidden, between the two reads
-                continue
-            participant.identity_visible_to_viewer, participant.search_rank = named, float(rank)
-            shown.append(participant)
+        shown = Participant.objects.visible_to(self.user).in_order_of([(pk, named) for pk, named, *_ in page])
+        ranks = {pk: rank for pk, _named, rank, _ranked in page}
+        for participant in shown:
+            participant.search_rank = float(ranks[participant.pk])
         return shown, page[0][3]
 
     def count_up_to(self, limit):

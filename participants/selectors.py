@@ -182,21 +182,7 @@ class ParticipantPages:
     def __getitem__(self, index):
         if not isinstance(index, slice) or index.stop is None:
             return self.participants[index]
-        page = self._page_ids(index)
-        rows = (
-            Participant.objects.visible_to(self.user)
-            .with_vetting_status()
-            .select_related("organization")
-            .in_bulk([pk for pk, _named in page])
-        )
-        shown = []
-        for pk, named in page:
-            participant = rows.get(pk)
-            if participant is None:  # removed, or hidden, between the two reads
-                continue
-            participant.identity_visible_to_viewer = named
-            shown.append(participant)
-        return shown
+        return Participant.objects.visible_to(self.user).in_order_of(self._page_ids(index))
 
     def _page_ids(self, index):
         """The ids of the participants of the slice ``index`` and whether the viewer sees each name, in the
