@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.labels import ChoiceLabels
 from core.levels import Level, Role, level_check
 
 from .querysets import UserQuerySet
@@ -38,7 +39,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return user
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(ChoiceLabels, AbstractBaseUser, PermissionsMixin):
     """A person who signs in. E-mail is the login; role and clearance decide what they see."""
 
     email = models.EmailField(_("e-mail address"), unique=True)

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .labels import ChoiceLabels
 from .levels import Level, Role, level_check
 from .visibility import is_admin
 
@@ -31,7 +32,7 @@ class AccessLogQuerySet(models.QuerySet):
         return self.annotate(reader_shown=models.Exists(accounts.filter(pk=models.OuterRef("user_id"))))
 
 
-class AccessLog(models.Model):
+class AccessLog(ChoiceLabels, models.Model):
     """One row per read of a CONFIDENTIAL or higher record, and one per change an admin makes to an
     account (the record is then the account, at INTERNAL): who, what, when, how."""
 
@@ -105,7 +106,7 @@ class OutboxMessageQuerySet(models.QuerySet):
         return self.filter(visible_messages_q(user))
 
 
-class OutboxMessage(models.Model):
+class OutboxMessage(ChoiceLabels, models.Model):
     """A message to send, written in the same transaction as the change that causes it.
 
     ``key`` makes a message unique (``invitation:12:3``): writing it twice is a no-op, so a job run

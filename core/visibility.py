@@ -29,6 +29,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Case, Exists, F, Field, ForeignObject, Lookup, OuterRef, Q, Value, When
 
+from .compiled import CompiledOnce
 from .levels import Level, RiskLevel, Role
 
 NOTHING = Q(pk__in=[])
@@ -163,34 +164,32 @@ def _tie_rows(kind, user_pk, *, second=None, status=None):
     )
 
 
-ANY_USER = -1  # a user id no account has: the placeholder of the ties query, compiled once
+ANY_USER = -1  # a user id no account has: the stand-in of the ties query, compiled once
 
 
-@cache
-def _ties_query(vendor):
-    """The SQL of the ties query and its parameters with ``ANY_USER`` for the user's id. Django takes
-    several milliseconds to build and compile this UNION, more than PostgreSQL takes to answer it, and it is
-    the same for every request but for the user's id."""
-    rows = (
-        _tie_rows("team_initiatives", ANY_USER)
+def _all_ties(user):
+    """Every tie of the user (``user``: an id) as rows of one UNION: their team memberships, assignments
+    (with each workshop's initiative), invitations (with their status) and participant record."""
+    return (
+        _tie_rows("team_initiatives", user)
         .union(
-            _tie_rows("assigned_workshops", ANY_USER, second="workshop__initiative_id"),
-            _tie_rows("invited", ANY_USER, status="status"),
-            _tie_rows("own_participants", ANY_USER),
+            _tie_rows("assigned_workshops", user, second="workshop__initiative_id"),
+            _tie_rows("invited", user, status="status"),
+            _tie_rows("own_participants", user),
             all=True,
         )
         .order_by()
     )
-    return rows.query.sql_with_params()
+
+
+# Django takes several milliseconds to build and compile this UNION, more than PostgreSQL takes to answer
+# it, and it is the same for every request but for the user's id.
+_ALL_TIES = CompiledOnce(_all_ties, user=ANY_USER)
 
 
 def _read_ties(user_pk):
-    """Every tie of the user in one query: their team memberships, assignments (with each workshop's
-    initiative), invitations (with their status) and participant record."""
-    sql, params = _ties_query(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_pk if param == ANY_USER else param for param in params])
-        rows = cursor.fetchall()
+    """Every tie of the user, read in one query (``_all_ties``)."""
+    rows = _ALL_TIES.rows(user=user_pk)
     found = {kind: set() for kind in KINDS}
     for kind, tie_id, second, status in rows:
         if kind == "invited":

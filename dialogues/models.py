@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core.fields import LanguagesField, ReminderDaysField
+from core.labels import ChoiceLabels
 from core.levels import Level, Role, level_check
 from core.time_zones import all_zones
 from core.validators import EARLIEST_YEAR, LATEST_YEAR, validate_datetime_in_range
@@ -34,7 +35,7 @@ def validate_time_zone(value):
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 
-class Initiative(models.Model):
+class Initiative(ChoiceLabels, models.Model):
     class Track(models.TextChoices):
         TRACK_TWO = "track_2", _("Track II")
         TRACK_ONE_AND_A_HALF = "track_1_5", _("Track 1.5")
@@ -129,7 +130,7 @@ class Initiative(models.Model):
 TEAM_CANDIDATE_ROLES = (Role.ADMIN, Role.STAFF, Role.FACILITATOR)
 
 
-class TeamMembership(models.Model):
+class TeamMembership(ChoiceLabels, models.Model):
     class Role(models.TextChoices):
         LEAD = "lead", _("Lead")
         PROGRAMME_OFFICER = "programme_officer", _("Programme officer")
@@ -288,7 +289,7 @@ class Funding(models.Model):
         return f"{self.donor}: {self.amount} {self.currency}"
 
 
-class Workshop(models.Model):
+class Workshop(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         WORKSHOP = "workshop", _("Workshop")
         ROUNDTABLE = "roundtable", _("Roundtable")
@@ -489,7 +490,7 @@ class AgendaSession(models.Model):
             raise ValidationError({"starts_at": ValidationError(message, code="outside_workshop")})
 
 
-class Invitation(models.Model):
+class Invitation(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         QUEUED = "queued", _("Queued")
@@ -571,7 +572,7 @@ class Invitation(models.Model):
         return self.workshop.effective_level
 
 
-class InvitationReminder(models.Model):
+class InvitationReminder(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         CHASE = "chase", _("Reply chaser")
         BEFORE_WORKSHOP = "before_workshop", _("Before the workshop")
@@ -590,7 +591,7 @@ class InvitationReminder(models.Model):
         return f"{self.get_kind_display()} {self.sent_at:%Y-%m-%d}"
 
 
-class Document(models.Model):
+class Document(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         BACKGROUND = "background", _("Background paper")
         NON_PAPER = "non_paper", _("Non-paper")

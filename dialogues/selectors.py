@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.compiled import CompiledOnce
 from core.figures import breakdown
 from core.levels import Level, Role
 from core.pagination import counted_list, first_rows
@@ -132,8 +133,11 @@ def initiative_list_for(user, *, q="", phase="", level=None):
 
 
 def documents_for(user):
-    """Documents the user may see, with the number of their latest version (``None``: no file yet)."""
-    latest = DocumentVersion.objects.visible_to(user).filter(document=OuterRef("pk")).order_by("-number")
+    """Documents the user may see, with the number of their latest version (``None``: no file yet).
+
+    A version is visible exactly when its document is (``DocumentVersionQuerySet.visible_to``): those of a
+    document read here need no rule of their own, which would compile the documents' rule a second time."""
+    latest = DocumentVersion.objects.filter(document=OuterRef("pk")).order_by("-number")
     return Document.objects.visible_to(user).annotate(latest_version=Subquery(latest.values("number")[:1]))
 
 
@@ -682,30 +686,21 @@ def _invitees_as_known_to(user, workshop, pks):
     return known
 
 
-def workshop_conflicts(workshop, *, user, accepted_count=None):
-    """Who of ``workshop`` (its initiative's team, its assigned facilitators, its invitees who have not
-    declined or been withdrawn) is booked in another workshop, not cancelled, at an overlapping time.
-    Warnings, never refusals. With ``accepted_count`` (the caller has counted them), also whether more
-    people accepted than the capacity holds (``over_capacity``).
-
-    ``workshop`` may be unsaved or carry times not saved yet (a form being filled in): an unsaved one has
-    its team only. Of the other workshops only those ``user`` may see are named; the others are "another
-    engagement". At most four queries whatever the numbers of people and workshops: the bookings; of the
-    workshops they are in, those ``user`` may see; of the invitees, those ``user`` may see, as they may know
-    them; and whether ``user`` may see the initiative (unless the page has read it: ``initiative_visible``).
-    """
-    result = WorkshopConflicts(people=[], accepted=accepted_count, capacity=workshop.capacity)
-    start, end = workshop.starts_at, workshop.ends_at
-    if start is None or end is None or end <= start or workshop.status == Workshop.Status.CANCELLED:
-        return result
+def _bookings_elsewhere(*, initiative, start, end, workshop=None):
+    """Query: the bookings in other workshops, not cancelled, overlapping ``start``-``end``, of the people of
+    a workshop (``workshop``, an id; ``None``: one not saved yet, with its initiative's team only) of the
+    initiative ``initiative`` (an id): its team, its assigned facilitators, its invitees who have not declined
+    or been withdrawn. Rows of (kind: "user" or "participant", their id, the other workshop's id, name,
+    alias, flag: on this workshop's team). No rule is in it: ``workshop_conflicts`` asks them of what it
+    finds."""
     others = Workshop.objects.filter(starts_at__lt=end, ends_at__gt=start, status__in=BOOKED_WORKSHOP_STATUSES)
-    if workshop.pk:
-        others = others.exclude(pk=workshop.pk)
+    if workshop is not None:
+        others = others.exclude(pk=workshop)
     Assignment = Workshop.facilitator_assignments.field.model
-    team_here = TeamMembership.objects.filter(initiative_id=workshop.initiative_id)
+    team_here = TeamMembership.objects.filter(initiative_id=initiative)
     people_here = Q(pk__in=team_here.values("user_id"))
-    if workshop.pk:
-        people_here |= Q(pk__in=Assignment.objects.filter(workshop=workshop).values("facilitator__user_id"))
+    if workshop is not None:
+        people_here |= Q(pk__in=Assignment.objects.filter(workshop_id=workshop).values("facilitator__user_id"))
     users_here = User.objects.filter(people_here).values("pk")
 
     def booked(bookings, path, kind, person, names):
@@ -733,16 +728,50 @@ def workshop_conflicts(workshop, *, user, accepted_count=None):
         account_names("facilitator__user"),
     )
     bookings = team.union(assigned, all=True)
-    if workshop.pk:
-        invited_here = Invitation.objects.filter(workshop=workshop, status__in=BOOKED_INVITATION_STATUSES)
+    if workshop is not None:
+        invited_here = Invitation.objects.filter(workshop_id=workshop, status__in=BOOKED_INVITATION_STATUSES)
         invited_there = Invitation.objects.filter(
             participant__in=invited_here.values("participant_id"), status__in=BOOKED_INVITATION_STATUSES
         )
-        # An invitee is named below, as the viewer may know them (``_invitees_as_known_to``).
+        # An invitee is named by ``workshop_conflicts``, as the viewer may know them (``_invitees_as_known_to``).
         unnamed = {"name": Value(""), "alias": Value(""), "flag": Value(False)}
         invited = booked(invited_there, "workshop", "participant", "participant_id", unnamed)
         bookings = bookings.union(invited, all=True)
-    rows = list(bookings)
+    return bookings
+
+
+# The bookings query is the same at every call but for its ids and times (``core.compiled``): of a saved
+# workshop, and of one not saved yet. The stand-ins are an id and times no record has.
+_STAND_INS = {
+    "initiative": -736_200_001,
+    "start": dt.datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=dt.UTC),
+    "end": dt.datetime(1901, 2, 3, 5, 6, 7, 890_123, tzinfo=dt.UTC),
+}
+_BOOKINGS_ELSEWHERE = {
+    True: CompiledOnce(_bookings_elsewhere, **_STAND_INS, workshop=-736_200_002),
+    False: CompiledOnce(_bookings_elsewhere, **_STAND_INS),
+}
+
+
+def workshop_conflicts(workshop, *, user, accepted_count=None):
+    """Who of ``workshop`` (its initiative's team, its assigned facilitators, its invitees who have not
+    declined or been withdrawn) is booked in another workshop, not cancelled, at an overlapping time.
+    Warnings, never refusals. With ``accepted_count`` (the caller has counted them), also whether more
+    people accepted than the capacity holds (``over_capacity``).
+
+    ``workshop`` may be unsaved or carry times not saved yet (a form being filled in): an unsaved one has
+    its team only. Of the other workshops only those ``user`` may see are named; the others are "another
+    engagement". At most four queries whatever the numbers of people and workshops: the bookings; of the
+    workshops they are in, those ``user`` may see; of the invitees, those ``user`` may see, as they may know
+    them; and whether ``user`` may see the initiative (unless the page has read it: ``initiative_visible``).
+    """
+    result = WorkshopConflicts(people=[], accepted=accepted_count, capacity=workshop.capacity)
+    start, end = workshop.starts_at, workshop.ends_at
+    if start is None or end is None or end <= start or workshop.status == Workshop.Status.CANCELLED:
+        return result
+    bookings = _BOOKINGS_ELSEWHERE[bool(workshop.pk)]
+    values = {"initiative": workshop.initiative_id, "start": start, "end": end}
+    rows = bookings.rows(**values, workshop=workshop.pk) if workshop.pk else bookings.rows(**values)
     if not rows:
         return result
     # The rules are asked in queries of their own, of the few workshops and people found: asked of every

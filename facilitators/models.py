@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import LanguagesField
+from core.labels import ChoiceLabels
 from core.levels import Level, level_check
 
 from .querysets import (
@@ -35,7 +36,7 @@ class Facilitator(models.Model):
         return str(self.user)
 
 
-class Assignment(models.Model):
+class Assignment(ChoiceLabels, models.Model):
     """A facilitator assigned to a workshop."""
 
     class Role(models.TextChoices):
@@ -62,7 +63,7 @@ class Assignment(models.Model):
         return f"{self.facilitator} ({self.get_role_display()})"
 
 
-class OutcomeReport(models.Model):
+class OutcomeReport(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
@@ -178,7 +179,7 @@ class OutcomeReportVersion(models.Model):
         return _("Version %(number)s") % {"number": self.number}
 
 
-class OutcomeReportEvent(models.Model):
+class OutcomeReportEvent(ChoiceLabels, models.Model):
     """A step of a report's workflow (saved, submitted, returned, approved, amended, exported), kept."""
 
     class Action(models.TextChoices):
@@ -208,7 +209,7 @@ class OutcomeReportEvent(models.Model):
         return f"{self.get_action_display()} ({self.version})"
 
 
-class ActionItem(models.Model):
+class ActionItem(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         IN_PROGRESS = "in_progress", _("In progress")
@@ -276,7 +277,7 @@ class ActionItem(models.Model):
         return self.report.effective_level
 
 
-class TrackOneBriefing(models.Model):
+class TrackOneBriefing(ChoiceLabels, models.Model):
     """The transfer of an outcome to official diplomacy. ``report`` is the briefing's anchor (the
     record its visibility hangs on); ``reports`` are every report it drew on, the anchor included."""
 

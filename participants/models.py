@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core.fields import LanguagesField
+from core.labels import ChoiceLabels
 from core.levels import Level, RiskLevel, level_check
 
 from .querysets import (
@@ -21,7 +22,7 @@ from .querysets import (
 )
 
 
-class Organization(models.Model):
+class Organization(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         NGO = "ngo", _("NGO")
         THINK_TANK = "think_tank", _("Think tank")
@@ -79,7 +80,7 @@ class Organization(models.Model):
     effective_level = Level.INTERNAL
 
 
-class Participant(models.Model):
+class Participant(ChoiceLabels, models.Model):
     class Category(models.TextChoices):
         FORMER_OFFICIAL = "former_official", _("Former official")
         SERVING_OFFICIAL = "serving_official", _("Serving official")
@@ -219,7 +220,7 @@ class Participant(models.Model):
         return max(self.level, Level.CONFIDENTIAL) if self.is_high_risk else self.level
 
 
-class ConsentRecord(models.Model):
+class ConsentRecord(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         DATA_PROCESSING = "data_processing", _("Data processing")
         CHATHAM_HOUSE = "chatham_house", _("Chatham House ground rules")
@@ -251,7 +252,7 @@ class ConsentRecord(models.Model):
         return f"{self.get_kind_display()} ({self.given_at:%Y-%m-%d})"
 
 
-class VettingCase(models.Model):
+class VettingCase(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         IN_REVIEW = "in_review", _("In review")
@@ -430,7 +431,7 @@ class SanctionsList(models.Model):
         return f"{self.source} {self.imported_at:%Y-%m-%d %H:%M}"
 
 
-class ScreeningRun(models.Model):
+class ScreeningRun(ChoiceLabels, models.Model):
     """Screening of one participant, or of everyone, against the current lists (run by Celery)."""
 
     class Status(models.TextChoices):
@@ -475,7 +476,7 @@ class ScreeningRun(models.Model):
     effective_level = Level.CONFIDENTIAL
 
 
-class SanctionsEntry(models.Model):
+class SanctionsEntry(ChoiceLabels, models.Model):
     """One entry of an imported sanctions list (UN Security Council Consolidated List shape)."""
 
     class Kind(models.TextChoices):
@@ -519,7 +520,7 @@ class SanctionsEntry(models.Model):
         return f"{self.reference} {self.name}"
 
 
-class SanctionsHit(models.Model):
+class SanctionsHit(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("To review")
         CLEARED = "cleared", _("Cleared (not the same person)")
