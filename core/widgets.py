@@ -7,12 +7,14 @@ same HTML in Python; ``StyledFormMixin`` puts them in place of Django's on every
 (``core.choices``).
 """
 
+from functools import lru_cache
+
 from django import forms
 from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .choices import MORE_LABEL, NO_CHOICE_LABEL, NONE_FOUND_LABEL, SEARCH_MAX_LENGTH, source_named
@@ -28,9 +30,37 @@ def _option(value, label, selected, disabled=False):
     )
 
 
+@lru_cache(maxsize=128)  # the static lists of Parley's forms (countries, categories, levels …) × languages
+def _flat_options(choices):
+    """The ``<option>`` elements of ``choices`` (pairs of a value and a label, as strings, and whether the
+    label is safe HTML already), each as ``(value, unselected, selected)``, and all of them unselected."""
+    options = tuple(
+        (value, _option(value, label, ()), _option(value, label, {value}))
+        for value, label, _safe in choices  # ``_safe`` keys the cache only: conditional_escape reads the type
+    )
+    return options, "".join(unselected for _value, unselected, _selected in options)
+
+
 def options_html(choices, selected):
     """The ``<option>`` (and ``<optgroup>``) elements of ``choices`` (Django's choices: ``(value, label)``
-    or ``(group, [(value, label), ...])``), those whose value is in ``selected`` (strings) selected."""
+    or ``(group, [(value, label), ...])``), those whose value is in ``selected`` (strings) selected.
+
+    A list without groups is escaped and written once per process and language (``_flat_options``): a
+    country list is some 250 options on every list page's filter bar."""
+    flat = []
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            return _grouped_options_html(choices, selected)
+        label = str(label)  # a lazy label in the active language; a safe one stays safe
+        flat.append(("" if value is None else str(value), label, isinstance(label, SafeData)))
+    options, unselected = _flat_options(tuple(flat))
+    if not selected or not any(value in selected for value, _label, _safe in flat):
+        return mark_safe(unselected)  # noqa: S308 (every value and label is escaped in _option)
+    html = "".join(chosen if value in selected else plain for value, plain, chosen in options)
+    return mark_safe(html)  # noqa: S308 (every value and label is escaped in _option)
+
+
+def _grouped_options_html(choices, selected):
     parts = []
     for value, label in choices:
         if isinstance(label, list | tuple):

@@ -10,7 +10,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import StyledFormMixin
-from participants.forms import country_choices
+from participants.forms import CountryChoices
 from participants.models import Participant
 
 from .models import Invitation
@@ -40,7 +40,7 @@ class InvitationSearchForm(StyledFormMixin, forms.Form):
     )
     organisation = forms.CharField(label=_("Organisation"), required=False, max_length=100)
     nationality = forms.ChoiceField(
-        label=_("Nationality"), required=False, choices=lambda: _blank(_("Any nationality")) + country_choices()
+        label=_("Nationality"), required=False, choices=CountryChoices(_("Any nationality"))
     )
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=_blank(_("Any category")) + Participant.Category.choices

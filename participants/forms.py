@@ -1,8 +1,12 @@
 """Forms of the participants app: editing people and organisations, and filtering the lists."""
 
+from functools import lru_cache
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -20,9 +24,24 @@ def _blank(label):
     return [("", label)]
 
 
-def country_choices():
-    """Every country, named in the current language (a callable: evaluated per form, not at import)."""
-    return [(code, name) for code, name in countries]
+@lru_cache(maxsize=16)  # the languages Parley speaks
+def _countries_named_in(language):
+    """Every country as ``(code, name)``, in the order and the names of ``language`` (the active one: the
+    argument keys the cache)."""
+    return tuple((code, str(name)) for code, name in countries)
+
+
+class CountryChoices(BaseChoiceIterator):
+    """A filter's choices: its blank option (``blank``, "Any …"), then every country, named in the current
+    language when the form is shown, not at import. Django takes an iterator's choices as they are: a list of
+    some 250 countries it would normalise at each use, twice per render."""
+
+    def __init__(self, blank):
+        self.blank = blank
+
+    def __iter__(self):
+        yield ("", self.blank)
+        yield from _countries_named_in(get_language())
 
 
 class OrganisationChoiceField(TypeAheadChoiceField):
@@ -147,7 +166,7 @@ class ParticipantFilterForm(StyledFormMixin, FitToUserMixin, forms.Form):
         choices=_blank(_("Any risk level")) + Participant.RiskLevel.choices,
     )
     nationality = forms.ChoiceField(
-        label=_("Nationality"), required=False, choices=lambda: _blank(_("Any nationality")) + country_choices()
+        label=_("Nationality"), required=False, choices=CountryChoices(_("Any nationality"))
     )
     organization = TypeAheadChoiceField(ORGANISATIONS, label=_("Organisation"), required=False)
     level = forms.TypedChoiceField(
@@ -180,9 +199,7 @@ class ParticipantFilterForm(StyledFormMixin, FitToUserMixin, forms.Form):
 class OrganizationFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_blank(_("Any kind")) + Organization.Kind.choices)
-    country = forms.ChoiceField(
-        label=_("Country"), required=False, choices=lambda: _blank(_("Any country")) + country_choices()
-    )
+    country = forms.ChoiceField(label=_("Country"), required=False, choices=CountryChoices(_("Any country")))
 
     def filters(self):
         self.is_valid()
