@@ -4,16 +4,14 @@ from django.conf import settings
 from django.db.models import Count, QuerySet, Window
 from django.utils.translation import gettext as _
 
+from .rule_queries import counted_rows
+
 
 def bounded_count(rows, bound):
     """How many ``rows`` there are, counting no further than ``bound + 1``: a queryset, or a list of rows
     with ``count_up_to(limit)`` (``participants.selectors.ParticipantPages``)."""
     if isinstance(rows, QuerySet):
-        if rows._fields is None and not rows.query.combinator and not rows.query.distinct:
-            # Counted by their ids alone: the annotations shown in each row (an identity rule, the vetting
-            # status) are neither computed nor planned for rows that are only counted.
-            rows = rows.values("pk")
-        return rows.order_by()[: bound + 1].count()
+        return counted_rows(rows, bound + 1).count()
     return rows.count_up_to(bound + 1)
 
 

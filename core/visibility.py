@@ -243,6 +243,17 @@ def ties_read_once():
         _ties_cache.reset(token)
 
 
+@contextmanager
+def ties_standing_in(user_pk, ties):
+    """Within this block, the rules read ``ties`` as those of the user ``user_pk``, and no other user's:
+    the stand-in of ``core.rule_queries``, whose ties are markers, compiled once per shape of user."""
+    token = _ties_cache.set({user_pk: ties})
+    try:
+        yield
+    finally:
+        _ties_cache.reset(token)
+
+
 class UserTies:
     """The right-hand side of ``__in_ties``: one kind of a user's ties (with ``statuses``, the invitations
     with one of them). Settled when the query is compiled, not when it is built: in a request, the ids read

@@ -20,6 +20,7 @@ from core.compiled import CompiledOnce
 from core.figures import breakdown
 from core.levels import Level, Role
 from core.pagination import counted_list, first_rows
+from core.rule_queries import EARLIER_STAND_IN_TIME, LATER_STAND_IN_TIME, STAND_IN_TIME, RuleQuery
 from core.visibility import (
     assigned_workshop_ids,
     attended_workshop_ids,
@@ -468,43 +469,54 @@ def document_latest_version(user, document):
 # --- A user's own work (the dashboard shows these) ------------------------------------------------
 
 
-def initiatives_on_team_of(user, size=10):
-    """The first ``size`` initiatives whose team the user is on, by title, and whether there are more."""
+def _initiatives_on_team_of(user):
     my_role = TeamMembership.objects.filter(initiative=OuterRef("pk"), user=user).values("role")[:1]
-    initiatives, more = first_rows(
+    return (
         Initiative.objects.visible_to(user)
         .filter(pk__in=team_initiative_ids(user))
         .annotate(
             my_role=Subquery(my_role),
             workshop_count=count_of(Workshop.objects.visible_to(user), "initiative"),
         )
-        .order_by("title", "pk"),
-        size,
+        .order_by("title", "pk")
     )
+
+
+_INITIATIVES_ON_TEAM_OF = RuleQuery(_initiatives_on_team_of)
+
+
+def initiatives_on_team_of(user, size=10):
+    """The first ``size`` initiatives whose team the user is on, by title, and whether there are more."""
+    initiatives, more = first_rows(_INITIATIVES_ON_TEAM_OF.for_user(user), size)
     labels = dict(TeamMembership.Role.choices)
     for initiative in initiatives:
         initiative.my_role_label = labels.get(initiative.my_role, initiative.my_role)
     return initiatives, more
 
 
-def workshops_upcoming_for(user, days=60):
-    now = timezone.now()
+def _workshops_upcoming(user, now, until):
     awaiting = Invitation.objects.visible_to(user).filter(status=Invitation.Status.SENT)
-    workshops = (
+    return (
         Workshop.objects.visible_to(user)
-        .filter(ends_at__gte=now, starts_at__lt=now + dt.timedelta(days=days))
+        .filter(ends_at__gte=now, starts_at__lt=until)
         .exclude(status=Workshop.Status.CANCELLED)
         .select_related("initiative")
         .annotate(initiative_visible=initiative_visible_flag(user), awaiting_reply=count_of(awaiting, "workshop"))
         .order_by("starts_at", "pk")
     )
-    return counted_list(workshops, size=20)
 
 
-def workshops_assigned_to(user, recent_days=90, size=10):
-    """The facilitator's workshops: the next ``size`` upcoming, and the last ``size`` held in the last
-    ``recent_days``; each group says whether it has more (the workshop list shows them all). One query."""
+_WORKSHOPS_UPCOMING = RuleQuery(_workshops_upcoming, now=STAND_IN_TIME, until=LATER_STAND_IN_TIME)
+
+
+def workshops_upcoming_for(user, days=60):
     now = timezone.now()
+    return counted_list(_WORKSHOPS_UPCOMING.for_user(user, now=now, until=now + dt.timedelta(days=days)), size=20)
+
+
+def _workshops_assigned_to(user, size, now, recent_from):
+    """The next ``size`` + 1 upcoming workshops the user is assigned to and the last ``size`` + 1 held since
+    ``recent_from``: one UNION on PostgreSQL (``size``: the key of its ``RuleQuery``)."""
     workshops = (
         Workshop.objects.visible_to(user)
         .filter(pk__in=assigned_workshop_ids(user))
@@ -512,15 +524,38 @@ def workshops_assigned_to(user, recent_days=90, size=10):
         .annotate(initiative_visible=initiative_visible_flag(user))
     )
     upcoming = workshops.filter(ends_at__gte=now).order_by("starts_at", "pk")[: size + 1]
-    recent = workshops.filter(ends_at__lt=now, ends_at__gte=now - dt.timedelta(days=recent_days))
+    recent = workshops.filter(ends_at__lt=now, ends_at__gte=recent_from)
     recent = recent.order_by("-starts_at", "-pk")[: size + 1]
+    return upcoming, recent
+
+
+def _both_assigned(user, size, now, recent_from):
+    upcoming, recent = _workshops_assigned_to(user, size, now, recent_from)
+    return upcoming.union(recent, all=True)
+
+
+_WORKSHOPS_ASSIGNED_TO = RuleQuery(
+    _both_assigned,
+    keyed=True,
+    example_key=10,
+    now=STAND_IN_TIME,
+    recent_from=EARLIER_STAND_IN_TIME,
+)
+
+
+def workshops_assigned_to(user, recent_days=90, size=10):
+    """The facilitator's workshops: the next ``size`` upcoming, and the last ``size`` held in the last
+    ``recent_days``; each group says whether it has more (the workshop list shows them all). One query."""
+    now = timezone.now()
+    recent_from = now - dt.timedelta(days=recent_days)
     groups = {
         "upcoming": {"label": _("Upcoming"), "workshops": [], "empty": _("No upcoming workshop.")},
         "past": {"label": _("Recently held"), "workshops": [], "empty": _("No workshop in the last three months.")},
     }
     if connection.features.supports_slicing_ordering_in_compound:
-        both = upcoming.union(recent, all=True)
+        both = _WORKSHOPS_ASSIGNED_TO.for_user(user, size, now=now, recent_from=recent_from)
     else:  # SQLite (``make run``) slices no part of a UNION: two queries
+        upcoming, recent = _workshops_assigned_to(user, size, now, recent_from)
         both = [*upcoming, *recent]
     # UNION ALL keeps no order of its own: each group is sorted again as its query read it.
     for workshop in sorted(both, key=lambda workshop: (workshop.starts_at, workshop.pk)):
@@ -533,27 +568,35 @@ def workshops_assigned_to(user, recent_days=90, size=10):
     return list(groups.values())
 
 
-def invitations_of(user, size=20):
-    """A participant's latest ``size`` invitations, with the workshop they are for, and whether there are more."""
-    return first_rows(
+_INVITATIONS_OF = RuleQuery(
+    lambda user: (
         Invitation.objects.visible_to(user)
         .filter(participant__user=user)
         .select_related("workshop", "party")
-        .order_by("-workshop__starts_at", "-pk"),
-        size,
+        .order_by("-workshop__starts_at", "-pk")
     )
+)
 
 
-def documents_of_attendee(user, size=20):
-    """Documents of the workshops the participant attends, latest workshop first: the first ``size`` of them,
-    and whether there are more."""
-    documents = (
+def invitations_of(user, size=20):
+    """A participant's latest ``size`` invitations, with the workshop they are for, and whether there are more."""
+    return first_rows(_INVITATIONS_OF.for_user(user), size)
+
+
+_DOCUMENTS_OF_ATTENDEE = RuleQuery(
+    lambda user: (
         documents_for(user)
         .filter(workshop__in=attended_workshop_ids(user, ACCEPTED))
         .select_related("workshop")
         .order_by("-workshop__starts_at", "title", "pk")
     )
-    return first_rows(documents, size)
+)
+
+
+def documents_of_attendee(user, size=20):
+    """Documents of the workshops the participant attends, latest workshop first: the first ``size`` of them,
+    and whether there are more."""
+    return first_rows(_DOCUMENTS_OF_ATTENDEE.for_user(user), size)
 
 
 def observed_initiatives(user):

@@ -4,6 +4,7 @@ from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, F, O
 
 from core.levels import Role
 from core.pagination import first_rows
+from core.rule_queries import RuleQuery
 from core.visibility import is_reader
 
 from .models import ActionItem, Assignment, OutcomeReport
@@ -79,7 +80,10 @@ def action_items_owned_by(user, shown="open"):
     )
 
 
+_OPEN_ACTION_ITEMS_OF = RuleQuery(lambda user: action_items_owned_by(user, "open"))
+
+
 def open_action_items_of(user, size=DASHBOARD_SIZE):
     """For the dashboard: the user's first open action items, and whether there are more (one query)."""
-    items, more = first_rows(action_items_owned_by(user, "open"), size)
+    items, more = first_rows(_OPEN_ACTION_ITEMS_OF.for_user(user), size)
     return {"items": items, "more": more}

@@ -7,22 +7,26 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.pagination import counted_list
+from core.rule_queries import RuleQuery
 from core.visibility import assigned_workshop_ids
 from dialogues.models import Invitation, Workshop
 from dialogues.selectors import initiative_visible_flag
 
 from .models import Assignment, Facilitator, OutcomeReport
 
-
-def outcome_reports_in_draft_by(user):
-    """The user's own outcome reports still in draft, most recently changed first."""
-    reports = (
+_OUTCOME_REPORTS_IN_DRAFT_BY = RuleQuery(
+    lambda user: (
         OutcomeReport.objects.visible_to(user)
         .filter(author=user, status=OutcomeReport.Status.DRAFT)
         .select_related("workshop", "session")
         .order_by("-updated_at", "-pk")
     )
-    return counted_list(reports)
+)
+
+
+def outcome_reports_in_draft_by(user):
+    """The user's own outcome reports still in draft, most recently changed first."""
+    return counted_list(_OUTCOME_REPORTS_IN_DRAFT_BY.for_user(user))
 
 
 # --- The facilitator's workspace: the workshops they are assigned to --------------------------------------

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Case, OuterRef, Q, Subquery, Value, When
 
 from core.levels import Level
+from core.rule_queries import RuleQuery
 from core.visibility import (
     identity_rule,
     invitee_identity_rule,
@@ -28,20 +29,6 @@ class OrganizationQuerySet(models.QuerySet):
 class ParticipantQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(participant_rule(user, self.model))
-
-    def in_order_of(self, page):
-        """The participants of ``page``, pairs of an id and whether the viewer sees the name, in its order:
-        each with its vetting status, organisation and ``identity_visible_to_viewer`` as the pair says. One
-        query; an id that is not among these (removed, or hidden, since it was read) is left out. For
-        lists that read a page's ids apart from its rows (``selectors.ParticipantPages``,
-        ``ranking.RankedSearch``)."""
-        rows = self.with_vetting_status().select_related("organization").in_bulk([pk for pk, _named in page])
-        shown = []
-        for pk, named in page:
-            if pk in rows:
-                rows[pk].identity_visible_to_viewer = named
-                shown.append(rows[pk])
-        return shown
 
     def identity_q(self, user):
         """True for participants whose identity (name, e-mail, affiliation) the user may see
@@ -121,3 +108,32 @@ class ScreeningRunQuerySet(models.QuerySet):
             return self.none()
         Participant = self.model.participant.field.related_model
         return self.filter(Q(participant__isnull=True) | Q(participant__in=Participant.objects.visible_to(user)))
+
+
+def _participants_by_id(user, ids):
+    from .models import Participant
+
+    return (
+        Participant._default_manager.visible_to(user)
+        .with_vetting_status()
+        .select_related("organization")
+        .filter(pk__in_array=ids)
+    )
+
+
+_PARTICIPANTS_BY_ID = RuleQuery(_participants_by_id, ids=[-1])
+
+
+def participants_in_order_of(user, page):
+    """The participants of ``page`` that ``user`` may see, pairs of an id and whether the viewer sees the
+    name, in its order: each with its vetting status, organisation and ``identity_visible_to_viewer`` as the
+    pair says. One query; an id that is not among these (removed, or hidden, since it was read) is left
+    out. For lists that read a page's ids apart from its rows (``ParticipantPages``, ``ranking.RankedSearch``)."""
+    ids = [pk for pk, _named in page]
+    rows = {participant.pk: participant for participant in _PARTICIPANTS_BY_ID.for_user(user, ids=ids)} if ids else {}
+    shown = []
+    for pk, named in page:
+        if pk in rows:
+            rows[pk].identity_visible_to_viewer = named
+            shown.append(rows[pk])
+    return shown

@@ -16,7 +16,7 @@ from django.db import connection
 
 from core.pagination import CountedWithPage
 
-from .models import Participant
+from .querysets import participants_in_order_of
 
 # What each match brings to be ranked, as the columns of ``RankedSearch``'s matching querysets.
 FOUND = ("pk", "named", "codename", "full_name", "email", "organisation")
@@ -130,7 +130,7 @@ class RankedSearch(CountedWithPage):
             page = cursor.fetchall()
         if not page:
             return [], None
-        shown = Participant.objects.visible_to(self.user).in_order_of([(pk, named) for pk, named, *_ in page])
+        shown = participants_in_order_of(self.user, [(pk, named) for pk, named, *_ in page])
         ranks = {pk: rank for pk, _named, rank, _ranked in page}
         for participant in shown:
             participant.search_rank = float(ranks[participant.pk])

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from core.levels import Level
 from core.pagination import COUNTED_LIST_SIZE, bounded_count, counted, counted_list
+from core.rule_queries import LATER_STAND_IN_TIME, STAND_IN_TIME, RuleQuery
 from core.visibility import is_organisation_member, workshop_rule
 
 from .models import ConsentRecord, Organization, Participant, SanctionsHit, VettingCase
-from .querysets import sees_organisations
+from .querysets import participants_in_order_of, sees_organisations
 from .ranking import RankedSearch, search_words
 
 NOT_VETTED = "none"
@@ -151,20 +152,31 @@ class ParticipantPages:
     A slice is two queries: the page's ids, from the two lists of ``participants`` (each of which says
     whether the viewer sees the name), then their rows, read through ``Participant.objects.visible_to``
     again. The rules of ``participants`` are then built, compiled and planned once per list, not a third
-    time around the two.
+    time around the two. The list as it opens, unfiltered, is the one most read: its count and its pages'
+    ids are built and compiled once per shape of user (``core.rule_queries``), as are the rows of a page.
     """
 
     ordered = True  # for Paginator: the order is the one described above
 
-    def __init__(self, participants, user):
-        self.participants = participants
+    def __init__(self, user, participants=None):
+        """``participants``: the list filtered; ``None`` for the list unfiltered, built where it is asked for."""
         self.user = user
+        self.filtered = participants is not None
+        self._participants = participants
+
+    @property
+    def participants(self):
+        if self._participants is None:
+            self._participants = _participants_for(self.user, every_identity=False)
+        return self._participants
 
     def count(self):
         return self.participants.count()
 
     def count_up_to(self, limit):
         """How many participants, counted no further than ``limit`` (``core.pagination.bounded_count``)."""
+        if not self.filtered:
+            return _UNFILTERED.for_user(self.user).count_up_to(limit)
         return bounded_count(self.participants, limit - 1)
 
     def __iter__(self):
@@ -182,11 +194,17 @@ class ParticipantPages:
     def __getitem__(self, index):
         if not isinstance(index, slice) or index.stop is None:
             return self.participants[index]
-        return Participant.objects.visible_to(self.user).in_order_of(self._page_ids(index))
+        if self.filtered:
+            page = [(pk, is_named) for pk, is_named, _sort_name in self.page_ids(index)]
+        else:
+            key = (index.start, index.stop)
+            page_ids = _UNFILTERED_PAGE_IDS.for_user(self.user, key=key)
+            page = [(pk, is_named) for pk, is_named, _sort_name in page_ids]
+        return participants_in_order_of(self.user, page)
 
-    def _page_ids(self, index):
-        """The ids of the participants of the slice ``index`` and whether the viewer sees each name, in the
-        order of the names shown (lower case, then id)."""
+    def page_ids(self, index):
+        """The ids of the participants of the slice ``index``, whether the viewer sees each name, and the
+        name shown in lower case, in the order of the names shown (lower case, then id): a queryset."""
 
         def firsts(participants, named, name):
             return participants.annotate(named=Value(named), sort_name=Lower(name)).values_list(
@@ -195,8 +213,14 @@ class ParticipantPages:
 
         # Each part of the UNION sliced: PostgreSQL's (``participant_list_for`` pages this way on it alone).
         named_first, masked_first = firsts(self.named(), True, "full_name"), firsts(self.masked(), False, "codename")
-        rows = named_first.union(masked_first, all=True).order_by("sort_name", "pk")[index]
-        return [(pk, is_named) for pk, is_named, _sort_name in rows]
+        return named_first.union(masked_first, all=True).order_by("sort_name", "pk")[index]
+
+
+# The unfiltered list of ``ParticipantPages``, and the ids of its pages (the key: the page's slice).
+_UNFILTERED = RuleQuery(lambda user: _participants_for(user, every_identity=False))
+_UNFILTERED_PAGE_IDS = RuleQuery(
+    lambda user, index: ParticipantPages(user).page_ids(slice(*index)), keyed=True, example_key=(25, 51)
+)
 
 
 def participant_list_for(
@@ -217,6 +241,10 @@ def participant_list_for(
     order of the names shown, read a page at a time by index (``ParticipantPages``). ``organisation_name``:
     part of the name of their organisation; ``language``: a language code they speak."""
     every_identity = _sees_every_identity(user)
+    paged = _on_postgresql() and not every_identity
+    filters = (category, risk_level, nationality, organization, organisation_name, language, level, vetting_status)
+    if paged and not search and all(value in ("", None) for value in filters):
+        return ParticipantPages(user)  # unfiltered: as it opens
     participants = _participants_for(user, every_identity)
     if category:
         participants = participants.filter(category=category)
@@ -244,7 +272,7 @@ def participant_list_for(
         participants = participants.filter(vetting_status=vetting_status)
     if not search:
         # In name order an index gives a page at once; a mix of names and codenames needs the two of them.
-        return ParticipantPages(participants, user) if _on_postgresql() and not every_identity else participants
+        return ParticipantPages(user, participants) if paged else participants
     if not _on_postgresql():
         return participants.filter(participant_search_q(user, search))
 
@@ -358,19 +386,56 @@ def organization_participants_for(user, organization):
 # --- The vetting work (the admin's dashboard shows these) ----------------------------------------
 
 
-def participants_awaiting_vetting(user):
-    """Participants whose vetting is pending or in review: their number and the first of them."""
-    people = (
+def _awaiting_vetting(user):
+    return (
         Participant.objects.visible_to(user)
         .with_identity_for(user)
         .with_vetting_status()
         .filter(vetting_status__in=[VettingCase.Status.PENDING, VettingCase.Status.IN_REVIEW])
+        .order_by("pk")
     )
-    queue = counted_list(people.order_by("pk"))
+
+
+_AWAITING_VETTING = RuleQuery(_awaiting_vetting)
+
+
+def participants_awaiting_vetting(user):
+    """Participants whose vetting is pending or in review: their number and the first of them."""
+    queue = counted_list(_AWAITING_VETTING.for_user(user))
     labels = dict(VettingCase.Status.choices)
     for person in queue["items"]:
         person.vetting_status_label = labels.get(person.vetting_status, person.vetting_status)
     return queue
+
+
+def _approvals_expiring(user, now, until):
+    later = VettingCase.objects.filter(participant=OuterRef("participant_id")).filter(
+        Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+    )
+    return (
+        VettingCase.objects.filter(
+            status__in=VettingCase.APPROVED_STATUSES,
+            expires_at__gt=now,
+            expires_at__lte=until,
+            participant__in=Participant.objects.visible_to(user),
+        )
+        .exclude(Exists(later))
+        .order_by("expires_at", "participant_id")
+    )
+
+
+def _people_of_approvals_expiring(user, now, until):
+    return (
+        Participant.objects.visible_to(user)
+        .with_identity_for(user)
+        .with_vetting_status()
+        .filter(pk__in=_approvals_expiring(user, now, until).values("participant_id")[:COUNTED_LIST_SIZE])
+        .order_by("vetting_expires_at", "pk")
+    )
+
+
+_APPROVALS_EXPIRING = RuleQuery(_approvals_expiring, now=STAND_IN_TIME, until=LATER_STAND_IN_TIME)
+_PEOPLE_OF_APPROVALS_EXPIRING = RuleQuery(_people_of_approvals_expiring, now=STAND_IN_TIME, until=LATER_STAND_IN_TIME)
 
 
 def vetting_approvals_expiring(user, days=30):
@@ -381,32 +446,19 @@ def vetting_approvals_expiring(user, days=30):
     working out the latest case of everyone whose approval runs out.
     """
     now = timezone.now()
-    later = VettingCase.objects.filter(participant=OuterRef("participant_id")).filter(
-        Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
-    )
-    cases = (
-        VettingCase.objects.filter(
-            status__in=VettingCase.APPROVED_STATUSES,
-            expires_at__gt=now,
-            expires_at__lte=now + dt.timedelta(days=days),
-            participant__in=Participant.objects.visible_to(user),
-        )
-        .exclude(Exists(later))
-        .order_by("expires_at", "participant_id")
-    )
-    people = (
-        Participant.objects.visible_to(user)
-        .with_identity_for(user)
-        .with_vetting_status()
-        .filter(pk__in=cases.values("participant_id")[:COUNTED_LIST_SIZE])
-        .order_by("vetting_expires_at", "pk")
-    )
-    return counted_list(cases, items=people)
+    within = {"now": now, "until": now + dt.timedelta(days=days)}
+    cases = _APPROVALS_EXPIRING.for_user(user, **within)
+    return counted_list(cases, items=_PEOPLE_OF_APPROVALS_EXPIRING.for_user(user, **within))
+
+
+_OPEN_SANCTIONS_HITS = RuleQuery(
+    lambda user: SanctionsHit.objects.visible_to(user).filter(status=SanctionsHit.Status.OPEN)
+)
 
 
 def open_sanctions_hits_counted(user):
     """How many sanctions hits await an admin's review, counted up to a bound (``core.pagination.counted``)."""
-    return counted(SanctionsHit.objects.visible_to(user).filter(status=SanctionsHit.Status.OPEN))
+    return counted(_OPEN_SANCTIONS_HITS.for_user(user))
 
 
 # --- Vetting that clears a person for a workshop (the invitation services and pages ask these) ----------
