@@ -82,6 +82,24 @@ def _is_marker(value):
     )
 
 
+class TextStandIn:
+    """A stand-in for a text (a search), and the forms of it that the query holds as parameters: functions of
+    the text (as it is, a ``LIKE`` pattern, a full-text query of its words …). ``text`` has no character that
+    any form changes (letters only), and no parameter holds it in a form not given."""
+
+    def __init__(self, text, *forms):
+        self.text, self.forms = text, forms
+
+
+def like_contains(text):
+    """The ``LIKE`` pattern of Django's ``contains`` and ``icontains``: the text, escaped, anywhere."""
+    return f"%{connection.ops.prep_for_like_query(text)}%"
+
+
+def as_it_is(text):
+    return text
+
+
 class _Compiled:
     """One shape's query, compiled: the queryset (for what its rows become), the compiler as it stood after
     compiling (its columns), the SQL, the parameters and what to put in place of each stand-in."""
@@ -96,6 +114,9 @@ class _Compiled:
                 params[index] = user.pk
             elif what == "value":
                 params[index] = _adapted(values[name])
+            elif what == "text":
+                name, form = name
+                params[index] = form(values[name])
             else:  # markers: the user's own ids of those ties, in order, as ``InTies`` gives them
                 params[index] = sorted(set().union(*(_marker_ids(marker, ties, shape) for marker in name)))
         return params
@@ -151,7 +172,8 @@ class RuleQuery:
     def _compile(self, shape, key, operation):
         user, ties = _stand_in_for(shape)
         with visibility.ties_standing_in(user.pk, ties):
-            queryset = self.queryset(user, key, self.stand_ins, operation)
+            values = {name: getattr(value, "text", value) for name, value in self.stand_ins.items()}
+            queryset = self.queryset(user, key, values, operation)
             compiler = queryset.query.get_compiler(using=queryset.db)
             try:
                 sql, params = compiler.as_sql()
@@ -162,11 +184,16 @@ class RuleQuery:
     def _places(self, params):
         """Where each stand-in is among ``params``: ``(index, ("user", None))``, ``(index, ("value", name))``
         or ``(index, ("ties", markers))``."""
-        adapted = {name: _adapted(value) for name, value in self.stand_ins.items()}
+        texts = {name: value for name, value in self.stand_ins.items() if isinstance(value, TextStandIn)}
+        adapted = {name: _adapted(value) for name, value in self.stand_ins.items() if name not in texts}
         places, found = [], set()
         for index, param in enumerate(params):
             named = [name for name, stand_in in adapted.items() if type(param) is type(stand_in) and param == stand_in]
-            if named:
+            if isinstance(param, str) and any(text.text.lower() in param.lower() for text in texts.values()):
+                name, form = _text_form_of(texts, param, index)
+                places.append((index, ("text", (name, form))))
+                found.add(name)
+            elif named:
                 places.append((index, ("value", named[0])))
                 found.add(named[0])
             elif type(param) is int and param == STAND_IN_USER:
@@ -181,6 +208,15 @@ class RuleQuery:
         if missing:
             raise ImproperlyConfigured(f"Stand-ins not found in the compiled query: {sorted(missing)}")
         return tuple(places)
+
+
+def _text_form_of(texts, param, index):
+    """The stand-in text that ``param`` holds, and in which of its forms; refused where in none."""
+    for name, text in texts.items():
+        for form in text.forms:
+            if param == form(text.text):
+                return name, form
+    raise ImproperlyConfigured(f"A stand-in text in a form not given at parameter {index}: {param!r}")
 
 
 def counted_rows(queryset, limit):
@@ -238,8 +274,11 @@ class RuleRows:
         return list(queryset)
 
     def sql_with_params(self, operation=None):
-        """The SQL and parameters this runs (inside ``ties_read_once``), for the tests; ``None``: no query."""
+        """The SQL and parameters of these rows (with ``operation``, as ``RuleQuery.queryset``), to be run
+        inside a query of the caller's; ``None`` where they can match nothing."""
         ties = self._ties()
+        if ties is None:
+            return self.fresh_sql_with_params(operation)
         shape = shape_of(self.user, ties)
         compiled = self.query.compiled(shape, self.key, operation)
         return (
@@ -249,7 +288,7 @@ class RuleRows:
         )
 
     def fresh_sql_with_params(self, operation=None):
-        """The SQL and parameters of the query built for the user afresh, for the tests; ``None``: no query."""
+        """The SQL and parameters of the query built for the user afresh; ``None`` where it can match nothing."""
         try:
             return self.query.queryset(self.user, self.key, self.values, operation).query.sql_with_params()
         except EmptyResultSet:

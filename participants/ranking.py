@@ -12,9 +12,11 @@ resolution per comparison to build.
 
 import re
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 from core.pagination import CountedWithPage
+from core.rule_queries import RuleRows
 
 from .querysets import participants_in_order_of
 
@@ -89,17 +91,32 @@ class RankedSearch(CountedWithPage):
     """
 
     def __init__(self, strict, every, user, text, bound):
-        self.strict, self.every = strict[: bound + 1], every[: bound + 1]
+        self.strict, self.every = strict, every
         self.user, self.text, self.bound = user, text, bound
+        self._sql = None
 
     @property
     def queryset(self):
         """What ``Page`` counts and slices where no page was read (past the end): the ranked themselves."""
         return self
 
+    def _first(self, matches):
+        """The SQL and parameters of the first ``bound + 1`` of ``matches`` (a queryset, or ``RuleRows``)."""
+        if isinstance(matches, RuleRows):
+            compiled = matches.sql_with_params(("slice", None, self.bound + 1))
+            if compiled is None:
+                raise EmptyResultSet
+            return compiled
+        return matches[: self.bound + 1].query.sql_with_params()
+
     def _ranked_sql(self):
-        strict_sql, strict_params = self.strict.query.sql_with_params()
-        every_sql, every_params = self.every.query.sql_with_params()
+        if self._sql is None:
+            self._sql = self._ranked_sql_compiled()
+        return self._sql
+
+    def _ranked_sql_compiled(self):
+        strict_sql, strict_params = self._first(self.strict)
+        every_sql, every_params = self._first(self.every)
         rank, rank_params = rank_sql(self.text)
         columns = ", ".join(FOUND)
         # The strict matches read once; every match only where they do not pass the bound. Only column names

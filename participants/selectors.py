@@ -14,7 +14,14 @@ from django.utils.translation import gettext as _
 
 from core.levels import Level
 from core.pagination import COUNTED_LIST_SIZE, bounded_count, counted, counted_list
-from core.rule_queries import LATER_STAND_IN_TIME, STAND_IN_TIME, RuleQuery
+from core.rule_queries import (
+    LATER_STAND_IN_TIME,
+    STAND_IN_TIME,
+    RuleQuery,
+    TextStandIn,
+    as_it_is,
+    like_contains,
+)
 from core.visibility import is_organisation_member, workshop_rule
 
 from .models import ConsentRecord, Organization, Participant, SanctionsHit, VettingCase
@@ -72,6 +79,12 @@ class _AnyOf(Func):
         return f"{column_sql} = ANY(ARRAY{subquery_sql})", (*column_params, *subquery_params)
 
 
+def word_prefixes(text):
+    """The full-text query of the beginnings of the text's words, all of them: ``'ziad':* & 'had':*``. The
+    words are letters and digits only (``search_words``), nothing in them is query syntax."""
+    return " & ".join(f"'{word}':*" for word in search_words(text))
+
+
 def participant_search_q(user, text, *, misspelt=True):
     """Search that never matches a name, e-mail or affiliation the user may not see.
 
@@ -91,10 +104,8 @@ def participant_search_q(user, text, *, misspelt=True):
     if misspelt:
         loose_codename = Q(TrigramWordSimilar(Upper("codename"), Value(text)))
         loose_name = Q(TrigramWordSimilar(Upper("full_name"), Value(text)))
-    words = search_words(text)
-    if words:
-        # ``'ziad':* & 'had':*``: the words are letters and digits only, nothing in them is query syntax.
-        prefixes = SearchQuery(" & ".join(f"'{word}':*" for word in words), config="simple", search_type="raw")
+    if search_words(text):
+        prefixes = SearchQuery(word_prefixes(text), config="simple", search_type="raw")
         loose_name |= Q(SearchVectorExact(SearchVector("full_name", config="simple"), prefixes))
     # Every participant whose text matches, masked or not: each arm a condition that an index of the
     # participant table serves (the trigram, full-text and organisation indexes; the matching
@@ -243,8 +254,12 @@ def participant_list_for(
     every_identity = _sees_every_identity(user)
     paged = _on_postgresql() and not every_identity
     filters = (category, risk_level, nationality, organization, organisation_name, language, level, vetting_status)
-    if paged and not search and all(value in ("", None) for value in filters):
-        return ParticipantPages(user)  # unfiltered: as it opens
+    if all(value in ("", None) for value in filters):  # as the list opens, or a search alone: the most read
+        if paged and not search:
+            return ParticipantPages(user)
+        if search and _on_postgresql() and search_words(search):
+            strict, every = (_SEARCH.for_user(user, misspelt, text=search) for misspelt in (False, True))
+            return RankedSearch(strict, every, user, search, settings.PARLEY_COUNT_BOUND)
     participants = _participants_for(user, every_identity)
     if category:
         participants = participants.filter(category=category)
@@ -276,12 +291,24 @@ def participant_list_for(
     if not _on_postgresql():
         return participants.filter(participant_search_q(user, search))
 
-    def matching(misspelt):
-        found = participants.filter(participant_search_q(user, search, misspelt=misspelt)).order_by()
-        columns = ("identity_visible_to_viewer", "codename", "full_name", "email", "organization__name")
-        return found.values_list("pk", *columns)  # ``ranking.FOUND``
+    strict, every = (_matching(participants, user, search, misspelt) for misspelt in (False, True))
+    return RankedSearch(strict, every, user, search, settings.PARLEY_COUNT_BOUND)
 
-    return RankedSearch(matching(misspelt=False), matching(misspelt=True), user, search, settings.PARLEY_COUNT_BOUND)
+
+def _matching(participants, user, text, misspelt):
+    """The ``participants`` that the search ``text`` finds (``participant_search_q``), as ``ranking.FOUND``."""
+    found = participants.filter(participant_search_q(user, text, misspelt=misspelt)).order_by()
+    columns = ("identity_visible_to_viewer", "codename", "full_name", "email", "organization__name")
+    return found.values_list("pk", *columns)
+
+
+# A search of the whole list (no filter) with words in it: the key is whether misspellings are found too.
+_SEARCH = RuleQuery(
+    lambda user, misspelt, text: _matching(_participants_for(user, _sees_every_identity(user)), user, text, misspelt),
+    keyed=True,
+    example_key=True,
+    text=TextStandIn("qqparleysearchqq", as_it_is, like_contains, word_prefixes),
+)
 
 
 def vetting_status_label(status, expires_at):
