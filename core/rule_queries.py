@@ -21,7 +21,6 @@ query afresh, as ``build`` would.
 """
 
 import datetime as dt
-import json
 
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -253,17 +252,23 @@ class RuleRows:
         ``ties_read_once`` (a task, a command), and off PostgreSQL."""
         return visibility.read_ties(self.user.pk) if connection.vendor == "postgresql" else None
 
-    def _run(self, operation):
-        ties = self._ties()
-        if ties is None:
-            queryset = self.query.queryset(self.user, self.key, self.values, operation)
-            return queryset.count() if operation and operation[0] == "count" else list(queryset)
+    def _compiled(self, ties, operation):
+        """The query of the user's shape with ``operation``, compiled, and this call's parameters; ``None``
+        where it can match nothing (``EmptyResultSet``)."""
         shape = shape_of(self.user, ties)
         compiled = self.query.compiled(shape, self.key, operation)
+        return None if compiled is None else (compiled, compiled.params_for(self.user, ties, shape, self.values))
+
+    def _run(self, operation):
+        ties = self._ties()
         counting = operation is not None and operation[0] == "count"
-        if compiled is None:  # the rule can match nothing (``EmptyResultSet``)
+        if ties is None:
+            queryset = self.query.queryset(self.user, self.key, self.values, operation)
+            return queryset.count() if counting else list(queryset)
+        found = self._compiled(ties, operation)
+        if found is None:
             return 0 if counting else []
-        params = compiled.params_for(self.user, ties, shape, self.values)
+        compiled, params = found
         if counting:
             with connection.cursor() as cursor:
                 # ``compiled.sql``: Django's, compiled from a queryset; every value is a parameter.
@@ -279,13 +284,8 @@ class RuleRows:
         ties = self._ties()
         if ties is None:
             return self.fresh_sql_with_params(operation)
-        shape = shape_of(self.user, ties)
-        compiled = self.query.compiled(shape, self.key, operation)
-        return (
-            None
-            if compiled is None
-            else (compiled.sql, tuple(compiled.params_for(self.user, ties, shape, self.values)))
-        )
+        found = self._compiled(ties, operation)
+        return None if found is None else (found[0].sql, tuple(found[1]))
 
     def fresh_sql_with_params(self, operation=None):
         """The SQL and parameters of the query built for the user afresh; ``None`` where it can match nothing."""
@@ -319,13 +319,9 @@ class InArray(Lookup):
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
-        ids = list(self.rhs)
-        if not ids:
+        if not self.rhs:
             raise EmptyResultSet
-        lhs, params = self.process_lhs(compiler, connection)
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", (*params, ids)
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(ids))  # noqa: S608
+        return visibility.in_ids_sql(*self.process_lhs(compiler, connection), self.rhs, connection)
 
 
 Field.register_lookup(InArray)

@@ -316,12 +316,16 @@ class InTies(Lookup):
             return f"{lhs} IN ({subquery})", (*params, *subquery_params)
         if not ids:
             raise EmptyResultSet
-        ids = list(ids)
-        lhs, params = self.process_lhs(compiler, connection)
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", (*params, ids)
-        # SQLite (``make run``): the ids as a JSON array. ``lhs`` is the compiled column, nothing from the user.
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(ids))  # noqa: S608
+        return in_ids_sql(*self.process_lhs(compiler, connection), ids, connection)
+
+
+def in_ids_sql(lhs, lhs_params, ids, connection):
+    """SQL and parameters of ``lhs IN (ids)``, the ids one array parameter whatever their number."""
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        return f"{lhs} = ANY(%s)", (*lhs_params, ids)
+    # SQLite (``make run``): the ids as a JSON array. ``lhs`` is the compiled column, nothing from the user.
+    return f"{lhs} IN (SELECT value FROM json_each(%s))", (*lhs_params, json.dumps(ids))  # noqa: S608
 
 
 Field.register_lookup(InTies)
