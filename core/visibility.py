@@ -553,6 +553,13 @@ def seen_by(workshop, user):
     return seen if seen is not None and is_reader(user) and seen.user_pk == user.pk else None
 
 
+def seen_key(workshop, user):
+    """What the invitee rules below ask of ``workshop`` about ``user`` (``seen_by``), as the key of a query
+    compiled once (``core.rule_queries``): ``("seen", whether they staff it)``, or ``("unseen",)``."""
+    seen = seen_by(workshop, user)
+    return ("unseen",) if seen is None else ("seen", seen.staffed)
+
+
 def invitee_rule(user, workshop, model, prefix=""):
     """``participant_rule`` for participants invited to ``workshop`` (``prefix`` leads to the participant).
 

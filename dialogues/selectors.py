@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,11 +23,13 @@ from core.levels import Level, Role
 from core.pagination import counted_list, first_rows
 from core.rule_queries import EARLIER_STAND_IN_TIME, LATER_STAND_IN_TIME, STAND_IN_TIME, RuleQuery
 from core.visibility import (
+    SeenWorkshop,
     assigned_workshop_ids,
     attended_workshop_ids,
     invitee_rule,
     is_organisation_member,
     is_reader,
+    seen_key,
     seen_workshop,
     staffed_flag,
     team_initiative_ids,
@@ -270,20 +273,42 @@ def facilitator_assignments():
     return Assignment.objects.select_related("facilitator__user")
 
 
-def workshop_get_for(user, pk):
-    """The workshop page: agenda, facilitators and documents, each scoped to the user (its invitations come a
-    page at a time: ``workshop_delegations``)."""
-    workshops = (
+def _workshop_read(user, pk):
+    return (
         Workshop.objects.visible_to(user)
+        .filter(pk=pk)
         .select_related("initiative")
         .annotate(initiative_visible=initiative_visible_flag(user), staffed=staffed_flag(user))
-        .prefetch_related(
-            Prefetch("sessions", queryset=AgendaSession.objects.visible_to(user)),
-            Prefetch("facilitator_assignments", queryset=facilitator_assignments()),
-            Prefetch("documents", queryset=documents_for(user)),
-        )
     )
-    return seen_workshop(get_object_or_404(workshops, pk=pk), user)
+
+
+# The workshop page's record and what it lists of it, each compiled once per shape of user: the stand-ins
+# are ids no workshop has.
+_WORKSHOP_READ = RuleQuery(_workshop_read, pk=-736_300_001)
+_AGENDA_OF = RuleQuery(
+    lambda user, workshop: AgendaSession.objects.visible_to(user).filter(workshop_id=workshop), workshop=-736_300_002
+)
+_FACILITATORS_OF = RuleQuery(
+    lambda user, workshop: facilitator_assignments().filter(workshop_id=workshop), workshop=-736_300_003
+)
+_DOCUMENTS_OF = RuleQuery(
+    lambda user, workshop: documents_for(user).filter(workshop_id=workshop), workshop=-736_300_004
+)
+
+
+def workshop_get_for(user, pk):
+    """The workshop page's workshop, seen by the user, with its initiative; a 404 where the user may not see
+    it. What the page lists of it, each scoped to the user, as lists (as ``Prefetch(to_attr=…)`` gives
+    them): ``agenda`` (its sessions), ``assignments`` (its facilitators, each with their user) and
+    ``shown_documents``. Its invitations come a page at a time: ``workshop_delegations``. Four queries."""
+    found = list(_WORKSHOP_READ.for_user(user, pk=pk))
+    if not found:
+        raise Http404
+    workshop = seen_workshop(found[0], user)
+    workshop.agenda = list(_AGENDA_OF.for_user(user, workshop=workshop.pk))
+    workshop.assignments = list(_FACILITATORS_OF.for_user(user, workshop=workshop.pk))
+    workshop.shown_documents = list(_DOCUMENTS_OF.for_user(user, workshop=workshop.pk))
+    return workshop
 
 
 def workshop_for_invitations(user, pk):
@@ -339,6 +364,29 @@ class DelegationBalance:
         return self.active > self.capacity
 
 
+def _balance_lines(user, key, workshop):
+    """The invitations of ``workshop`` (an id) counted by party, status, gender and category: as ``user`` may
+    see them (of a workshop whose ``seen_key`` is ``key``), or with ``user`` ``None``, as they are."""
+    invitations = Invitation.objects.filter(workshop_id=workshop).order_by()
+    gender, category = F("participant__gender"), F("participant__category")
+    if user is not None:
+        # The invitee rule: of a workshop read for the viewer, the invitee's level; else the participant rule,
+        # asked of each invitee (a correlated EXISTS, by index), never ``participant IN (every participant
+        # the viewer may see)``, which hashed that whole set, 100,000 people for a lead.
+        shown = invitee_rule(user, as_seen(workshop, user, key), Invitation, prefix="participant__")
+        gender = Case(When(shown, then=gender), default=Value(RESTRICTED))
+        category = Case(When(shown, then=category), default=Value(RESTRICTED))
+    return (
+        invitations.annotate(gender_shown=gender, category_shown=category)
+        .values("party_id", "party__name", "status", "gender_shown", "category_shown")
+        .annotate(n=Count("pk"))
+    )
+
+
+# Compiled once per shape of user and ``seen_key``: the stand-in is an id no workshop has.
+_BALANCE_LINES = RuleQuery(_balance_lines, keyed=True, example_key=("unseen",), workshop=-736_500_005)
+
+
 def delegation_balance(workshop, *, viewer=None, parties=()):
     """The delegations of ``workshop``: per party × gender × category, the invitations that are not
     declined or withdrawn, with the replies per party, totals against capacity and the share of women
@@ -348,20 +396,10 @@ def delegation_balance(workshop, *, viewer=None, parties=()):
     ``parties``: parties to show even with nobody invited (the initiative's, for those who invite).
     Team members see the real numbers; observers' figures come from ``core.figures`` elsewhere.
     """
-    invitations = Invitation.objects.filter(workshop=workshop).order_by()
-    gender, category = F("participant__gender"), F("participant__category")
-    if viewer is not None:
-        # The invitee rule: of a workshop read for the viewer, the invitee's level; else the participant rule,
-        # asked of each invitee (a correlated EXISTS, by index), never ``participant IN (every participant
-        # the viewer may see)``, which hashed that whole set, 100,000 people for a lead.
-        shown = invitee_rule(viewer, workshop, Invitation, prefix="participant__")
-        gender = Case(When(shown, then=gender), default=Value(RESTRICTED))
-        category = Case(When(shown, then=category), default=Value(RESTRICTED))
-    counted = (
-        invitations.annotate(gender_shown=gender, category_shown=category)
-        .values("party_id", "party__name", "status", "gender_shown", "category_shown")
-        .annotate(n=Count("pk"))
-    )
+    if viewer is None:
+        counted = _balance_lines(None, None, workshop.pk)
+    else:
+        counted = _BALANCE_LINES.for_user(viewer, seen_key(workshop, viewer), workshop=workshop.pk)
     rows = {party.pk: _balance_row(party.pk, party.name) for party in parties}
     genders = [*Participant.Gender.choices, ("", _("Not stated"))]
     categories_seen, restricted = set(), False
@@ -446,11 +484,61 @@ def invitation_candidates(user, workshop, **filters):
     return people, more
 
 
+def as_seen(workshop_id, user, key):
+    """A workshop of id ``workshop_id`` as the invitee rules read one whose ``seen_key`` for ``user`` is ``key``:
+    what a query compiled once per key is built with."""
+    workshop = Workshop(pk=workshop_id)
+    if key[0] == "seen":
+        workshop.seen = SeenWorkshop(user.pk, key[1])
+    return workshop
+
+
+def _delegation_invitations(user, workshop):
+    return (
+        Invitation.objects.visible_to(user)
+        .filter(workshop_id=workshop)
+        .select_related("party")
+        .order_by("party__name", "party_id", "pk")
+    )
+
+
+def _invitees_by_id(user, key, workshop, ids):
+    return Participant.objects.invitees_visible_to(user, as_seen(workshop, user, key)).filter(pk__in_array=ids)
+
+
+# Compiled once per shape of user (and page, and ``seen_key``): the stand-ins are ids no record has.
+_DELEGATION_INVITATIONS = RuleQuery(_delegation_invitations, workshop=-736_500_001)
+_INVITEES_BY_ID = RuleQuery(
+    _invitees_by_id, keyed=True, example_key=("seen", True), workshop=-736_500_002, ids=[-736_500_003]
+)
+
+
+class WorkshopDelegations:
+    """The invitations of a workshop's delegations for its page, by party, as ``invitations_for_workshop_page``
+    gives them: each with its party, and its participant only where the user may see the record (by the
+    invitee rules: ``invitees_visible_to``). Read a slice at a time (``core.pagination.page_of``): two queries."""
+
+    def __init__(self, user, workshop):
+        self.user, self.workshop = user, workshop
+
+    def __getitem__(self, index):
+        invitations = _DELEGATION_INVITATIONS.for_user(self.user, workshop=self.workshop.pk)[index]
+        ids = sorted({invitation.participant_id for invitation in invitations})
+        key = seen_key(self.workshop, self.user)
+        found = _INVITEES_BY_ID.for_user(self.user, key, workshop=self.workshop.pk, ids=ids) if ids else ()
+        people = {person.pk: person for person in found}
+        for invitation in invitations:
+            # As a prefetch leaves it: ``None`` where the record is not the user's to see.
+            Invitation.participant.field.set_cached_value(invitation, people.get(invitation.participant_id))
+        return invitations
+
+    def count_up_to(self, limit):
+        return _DELEGATION_INVITATIONS.for_user(self.user, workshop=self.workshop.pk).count_up_to(limit)
+
+
 def workshop_delegations(user, workshop):
-    """The invitations of the workshop's delegations for its page, by party, as ``invitations_for_workshop_page``
-    gives them (their participants by the invitee rules: ``invitees_visible_to``)."""
-    people = Participant.objects.invitees_visible_to(user, workshop)
-    return invitations_for_workshop_page(user, people).filter(workshop=workshop)
+    """The invitations of the workshop's delegations for its page (``WorkshopDelegations``)."""
+    return WorkshopDelegations(user, workshop)
 
 
 def invitations_to_send(workshop, pks=None):
@@ -709,19 +797,38 @@ class WorkshopConflicts:
         return bool(self.people) or self.over_capacity
 
 
+def _invitees_known(user, key, workshop, ids):
+    shown_name = Case(When(identity_visible_to_viewer=True, then=F("full_name")), default=Value(""))
+    return (
+        Participant.objects.invitees_visible_to(user, as_seen(workshop, user, key))
+        .filter(pk__in_array=ids)
+        .annotate(shown_name=shown_name)
+        .values_list("pk", "shown_name", "codename")
+    )
+
+
+def _workshops_seen(user, ids):
+    return (
+        Workshop.objects.visible_to(user)
+        .filter(pk__in_array=ids)
+        .only("pk", "title", "starts_at", "ends_at", "time_zone")
+    )
+
+
+# Compiled once per shape of user (and ``seen_key``): the stand-ins are ids no record has.
+_INVITEES_KNOWN = RuleQuery(
+    _invitees_known, keyed=True, example_key=("seen", False), workshop=-736_200_003, ids=[-736_200_004]
+)
+_WORKSHOPS_SEEN = RuleQuery(_workshops_seen, ids=[-736_200_005])
+
+
 def _invitees_as_known_to(user, workshop, pks):
     """The invitees of ``workshop`` of ``pks`` whose record ``user`` may see, by id, each as they may know them:
     the name where the identity rule opens it, else the codename (``participant_name``). One query; none for
     none."""
     if not pks:
         return {}
-    shown_name = Case(When(identity_visible_to_viewer=True, then=F("full_name")), default=Value(""))
-    rows = (
-        Participant.objects.invitees_visible_to(user, workshop)
-        .filter(pk__in=pks)
-        .annotate(shown_name=shown_name)
-        .values_list("pk", "shown_name", "codename")
-    )
+    rows = _INVITEES_KNOWN.for_user(user, seen_key(workshop, user), workshop=workshop.pk, ids=sorted(pks))
     known = {}
     for pk, name, codename in rows:
         known[pk] = Participant(pk=pk, full_name=name, codename=codename or "")
@@ -819,12 +926,7 @@ def workshop_conflicts(workshop, *, user, accepted_count=None):
         return result
     # The rules are asked in queries of their own, of the few workshops and people found: asked of every
     # booking inside the one above, they made it the page's costliest to build and to plan.
-    seen = {
-        other.pk: other
-        for other in Workshop.objects.visible_to(user)
-        .filter(pk__in={row[2] for row in rows})
-        .only("pk", "title", "starts_at", "ends_at", "time_zone")
-    }
+    seen = {other.pk: other for other in _WORKSHOPS_SEEN.for_user(user, ids=sorted({row[2] for row in rows}))}
     invitees = _invitees_as_known_to(user, workshop, {row[1] for row in rows if row[0] == "participant"})
     team_named = getattr(workshop, "initiative_visible", None)
     if team_named is None:
@@ -897,10 +999,10 @@ ATTENDANCE_MARKS = (Invitation.Status.ATTENDED, Invitation.Status.NO_SHOW)
 
 def workshop_is_assigned_to(user, workshop):
     """Whether ``user`` is an assigned facilitator of ``workshop``: from its assignments where the page
-    prefetched them (``workshop_get_for``), else one query."""
-    prefetched = getattr(workshop, "_prefetched_objects_cache", {}).get("facilitator_assignments")
-    if prefetched is not None:
-        return any(assignment.facilitator.user_id == user.pk for assignment in prefetched)
+    read them (``workshop_get_for``), else one query."""
+    read = getattr(workshop, "assignments", None)
+    if read is not None:
+        return any(assignment.facilitator.user_id == user.pk for assignment in read)
     return workshop.facilitator_assignments.filter(facilitator__user=user).exists()
 
 

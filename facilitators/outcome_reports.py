@@ -12,6 +12,7 @@
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 
 from core.levels import Role
+from core.rule_queries import RuleQuery
 from core.visibility import is_reader, seen_by
 
 from .models import Assignment, OutcomeReport, OutcomeReportVersion
@@ -95,8 +96,7 @@ def report_permissions(user, report):
     return tuple(row) if row else (False, False)
 
 
-def reports_of_workshop(user, workshop):
-    """The reports of ``workshop`` that ``user`` may see, the workshop's own first, then by session."""
+def _reports_of_workshop(user, workshop):
     return (
         OutcomeReport.objects.visible_to(user)
         .filter(workshop=workshop)
@@ -105,26 +105,40 @@ def reports_of_workshop(user, workshop):
     )
 
 
-def approved_public_summaries(workshop):
-    """The public summaries of the approved reports of ``workshop``, as they were approved, for anyone who may
-    see the workshop: ``[(report, text)]`` with a non-empty text.
-
-    Deliberately not ``visible_to``: the public summary is written for anyone to read, and is released with
-    the report's approval (the text of the approved version, even while an amendment is being written).
-    The caller has checked that the viewer may see ``workshop``; nothing else of the report is shown.
-    """
+def _approved_reports_of_workshop(user, workshop):
+    """Not ``visible_to(user)``: ``approved_public_summaries``. ``user`` is only the shape the query is kept for."""
     approved_text = OutcomeReportVersion.objects.filter(
         report=OuterRef("pk"), number=OuterRef("approved_version")
     ).values("content__public_summary")[:1]
-    reports = (
+    return (
         OutcomeReport.objects.filter(workshop=workshop, approved_version__isnull=False)
         .select_related("session")
         .annotate(approved_public_summary=Subquery(approved_text))
         .order_by(F("session__starts_at").asc(nulls_first=True), "session__pk")
         .only("pk", "status", "public_summary", "approved_version", "session__title", "session__starts_at")
     )
+
+
+# Compiled once per shape of user (``core.rule_queries``); the stand-in is an id no workshop has.
+_REPORTS_OF_WORKSHOP = RuleQuery(_reports_of_workshop, workshop=-736_400_001)
+_APPROVED_REPORTS_OF_WORKSHOP = RuleQuery(_approved_reports_of_workshop, workshop=-736_400_002)
+
+
+def reports_of_workshop(user, workshop):
+    """The reports of ``workshop`` that ``user`` may see, the workshop's own first, then by session (a list)."""
+    return list(_REPORTS_OF_WORKSHOP.for_user(user, workshop=workshop.pk))
+
+
+def approved_public_summaries(workshop, *, viewer):
+    """The public summaries of the approved reports of ``workshop``, as they were approved, for anyone who may
+    see the workshop (``viewer``): ``[(report, text)]`` with a non-empty text.
+
+    Deliberately not ``visible_to``: the public summary is written for anyone to read, and is released with
+    the report's approval (the text of the approved version, even while an amendment is being written).
+    The caller has checked that ``viewer`` may see ``workshop``; nothing else of the report is shown.
+    """
     summaries = []
-    for report in reports:
+    for report in _APPROVED_REPORTS_OF_WORKSHOP.for_user(viewer, workshop=workshop.pk):
         text = report.approved_public_summary
         if text is None:  # no version kept of the approved text: the report itself, if it is still approved
             text = report.public_summary if report.status == OutcomeReport.Status.APPROVED else ""

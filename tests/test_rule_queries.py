@@ -103,16 +103,18 @@ def values_for(query, people, now):
             values[name] = [person.pk for person in people]
         elif isinstance(stand_in, dt.datetime):
             values[name] = times[stand_in]
+        elif name in ("workshop", "pk"):  # a workshop with invitees, agenda, reports …
+            values[name] = Invitation.objects.filter(participant=people[0]).values_list("workshop", flat=True)[0]
         else:
             values[name] = people[0].pk
     return values
 
 
 def seen(rows):
-    """What a caller gets of each row: a tuple as it is, a record as its fields, annotations and related records."""
+    """What a caller gets of each row: a tuple or dict as it is, a record as its fields, annotations and related records."""
     shown = []
     for row in rows:
-        if isinstance(row, tuple):
+        if isinstance(row, tuple | dict):
             shown.append(row)
             continue
         fields = {name: value for name, value in vars(row).items() if not name.startswith("_")}

@@ -37,6 +37,6 @@ def test_the_assignments_come_with_their_facilitator_and_user_in_one_query(make_
     shown = workshop_get_for(staff, workshop.pk)
 
     with django_assert_num_queries(0):
-        names = [assignment.facilitator.user.email for assignment in shown.facilitator_assignments.all()]
+        names = [assignment.facilitator.user.email for assignment in shown.assignments]
 
     assert len(names) == 3

@@ -13,11 +13,12 @@ register = template.Library()
 def workshop_outcome_reports(context, workshop):
     """The caller shows ``workshop`` to the viewer: it is one they may see."""
     request = context["request"]
-    reports = list(reports_of_workshop(request.user, workshop))
+    reports = reports_of_workshop(request.user, workshop)
+    summaries = approved_public_summaries(workshop, viewer=request.user)
     return {
         "request": request,
         "workshop": workshop,
         "reports": reports,
-        "public_summaries": [(report, render_markdown(text)) for report, text in approved_public_summaries(workshop)],
+        "public_summaries": [(report, render_markdown(text)) for report, text in summaries],
         "may_start": may_start_report(request.user, workshop),
     }
