@@ -12,6 +12,8 @@ import datetime as dt
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
+from .prepared import prepared_sql
+
 
 def _adapted(value):
     """``value`` as a compiled query holds it among its parameters: a time as the database backend stores
@@ -56,10 +58,10 @@ class CompiledOnce:
         """The rows of the query with ``values`` (one for every stand-in) in place of the stand-ins."""
         if set(values) != set(self.stand_ins):
             raise TypeError(f"Values for {sorted(self.stand_ins)} expected, given for {sorted(values)}")
-        sql, params, places = self.compiled()
-        params = list(params)
+        sql, example_params, places = self.compiled()
+        params = list(example_params)
         for index, name in places:
             params[index] = _adapted(values[name])
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(prepared_sql(connection, sql, params, example_params), params)
             return cursor.fetchall()

@@ -28,6 +28,7 @@ from django.db.models import Field, ForeignObject, Lookup
 
 from . import visibility
 from .compiled import _adapted
+from .prepared import prepared_sql
 
 STAND_IN_USER = -2_000_000_000  # the id of the stand-in user: no account has it
 KIND_MARKERS = {  # one id per kind of tie, that no record has
@@ -103,8 +104,19 @@ class _Compiled:
     """One shape's query, compiled: the queryset (for what its rows become), the compiler as it stood after
     compiling (its columns), the SQL, the parameters and what to put in place of each stand-in."""
 
-    def __init__(self, queryset, compiler, sql, params, places):
+    def __init__(self, queryset, compiler, sql, params, places, *, counting=False):
         self.queryset, self.compiler, self.sql, self.params, self.places = queryset, compiler, sql, params, places
+        # ``sql``: Django's, compiled from a queryset; every value is a parameter.
+        self.run_sql = f"SELECT COUNT(*) FROM ({sql}) AS counted" if counting else sql  # noqa: S608
+        # A query of a searched text is planned for each text (how many rows it matches decides the plan).
+        self.preparable = not any(what == "text" for _index, (what, _name) in places)
+
+    def runnable(self, connection, params):
+        """The SQL that runs this query with ``params``: its prepared statement's where it can be
+        (``core.prepared``)."""
+        if not self.preparable:
+            return self.run_sql
+        return prepared_sql(connection, self.run_sql, params, self.params)
 
     def params_for(self, user, ties, shape, values):
         params = list(self.params)
@@ -178,7 +190,8 @@ class RuleQuery:
                 sql, params = compiler.as_sql()
             except EmptyResultSet:
                 return None
-        return _Compiled(queryset, compiler, sql, tuple(params), self._places(params))
+        counting = operation is not None and operation[0] == "count"
+        return _Compiled(queryset, compiler, sql, tuple(params), self._places(params), counting=counting)
 
     def _places(self, params):
         """Where each stand-in is among ``params``: ``(index, ("user", None))``, ``(index, ("value", name))``
@@ -271,8 +284,7 @@ class RuleRows:
         compiled, params = found
         if counting:
             with connection.cursor() as cursor:
-                # ``compiled.sql``: Django's, compiled from a queryset; every value is a parameter.
-                cursor.execute(f"SELECT COUNT(*) FROM ({compiled.sql}) AS counted", params)  # noqa: S608
+                cursor.execute(compiled.runnable(connection, params), params)
                 return cursor.fetchone()[0]
         queryset = compiled.queryset._chain()
         queryset.query.get_compiler = _Replay(compiled, params)
@@ -305,7 +317,7 @@ class _Replay:
         compiler = self.compiled.compiler.__class__.__new__(self.compiled.compiler.__class__)
         compiler.__dict__.update(self.compiled.compiler.__dict__)
         compiler.connection = connection or connections[using or DEFAULT_DB_ALIAS]
-        sql, params = self.compiled.sql, self.params
+        sql, params = self.compiled.runnable(compiler.connection, self.params), self.params
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
         return compiler
 
