@@ -17,6 +17,7 @@ import hashlib
 import re
 
 import psycopg2
+from django.conf import settings
 from django.db import connections
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -75,7 +76,9 @@ def prepared_sql(connection, sql, params, example_params):
     """The SQL that runs ``sql`` with ``params`` on ``connection``: ``EXECUTE`` of its prepared statement,
     prepared here if it is not yet on this connection; or ``sql`` itself, where it cannot be prepared.
     ``example_params``: those it was compiled with, of the same types as every call's."""
-    if connection.vendor != "postgresql" or sql in _REFUSED or not all(map(_fits, params)):
+    if not settings.PREPARED_STATEMENTS or connection.vendor != "postgresql" or sql in _REFUSED:
+        return sql
+    if not all(map(_fits, params)):
         return sql
     found = statement(sql, example_params)
     if found is None:

@@ -128,3 +128,8 @@ def test_the_prepared_sql_of_a_name_not_prepared_is_the_sql_itself():
     assert sql_run("EXECUTE parley_000000000000000000000000(1)") == "EXECUTE parley_000000000000000000000000(1)"
     assert sql_run("SELECT 1") == "SELECT 1"
     assert isinstance(prepared.PREPARED_SQL, dict)
+
+
+def test_prepared_statements_can_be_switched_off_for_a_pooler_in_transaction_mode(settings):
+    settings.PREPARED_STATEMENTS = False
+    assert prepared_sql(connection, "SELECT %s", [1], [1]) == "SELECT %s"

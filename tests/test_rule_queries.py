@@ -111,7 +111,8 @@ def values_for(query, people, now):
 
 
 def seen(rows):
-    """What a caller gets of each row: a tuple or dict as it is, a record as its fields, annotations and related records."""
+    """What a caller gets of each row: a tuple or dict as it is, a record as its fields, annotations and related
+    records."""
     shown = []
     for row in rows:
         if isinstance(row, tuple | dict):

@@ -112,6 +112,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # that run in a few milliseconds (the access log, the vetting queue); Parley's queries are short.
     # Random reads cost little more than sequential ones on SSDs: index lookups are planned as such.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
+# The queries compiled once (``core.prepared``) are prepared once per connection. Off
+# (DATABASE_PREPARED_STATEMENTS=false) behind a pooler that hands each transaction another server
+# connection (PgBouncer's transaction mode), where a statement prepared on one is unknown on the next.
+PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when REDIS_URL is set; otherwise a database table, so that the login rate
