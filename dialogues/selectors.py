@@ -245,15 +245,14 @@ def workshop_list_for(user, *, q="", status="", initiative=None, when=""):
     return workshops.order_by("-starts_at", "-pk")
 
 
-def invitations_for_workshop_page(user, people=None):
+def invitations_for_workshop_page(user):
     """Invitations with their party, and their participant only where the user may see the record.
 
     ``participant`` is ``None`` for a person whose record is above the user; ``display_name`` is the
-    real name only where the user may see the identity. ``people``: the participants to attach, if not
-    ``visible_to(user).with_identity_for(user)`` (the same, asked more cheaply: ``workshop_delegations``).
+    real name only where the user may see the identity. (The workshop page's own delegations ask the same
+    more cheaply, by the invitee rules: ``WorkshopDelegations``.)
     """
-    if people is None:
-        people = Participant.objects.visible_to(user).with_identity_for(user)
+    people = Participant.objects.visible_to(user).with_identity_for(user)
     return (
         Invitation.objects.visible_to(user)
         .select_related("party")
