@@ -23,7 +23,9 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 _PLACEHOLDER = re.compile(r"%s|%%")
-_REFUSED = set()  # SQL that PostgreSQL would not prepare: run as it is from then on
+# The statement of each SQL, worked out at its first call (its compiled parameters are the same at each):
+# ``(name, PREPARE …)``, or ``None`` for SQL run as it is from then on (a type not declared, or refused).
+_STATEMENTS = {}
 PREPARED_SQL = {}  # the SQL of each statement prepared, by name (``sql_run``)
 DUPLICATE_PREPARED_STATEMENT = "42P05"  # PostgreSQL's code: prepared on this connection already
 SAVEPOINT = "parley_prepare"
@@ -76,13 +78,12 @@ def prepared_sql(connection, sql, params, example_params):
     """The SQL that runs ``sql`` with ``params`` on ``connection``: ``EXECUTE`` of its prepared statement,
     prepared here if it is not yet on this connection; or ``sql`` itself, where it cannot be prepared.
     ``example_params``: those it was compiled with, of the same types as every call's."""
-    if not settings.PREPARED_STATEMENTS or connection.vendor != "postgresql" or sql in _REFUSED:
+    if not settings.PREPARED_STATEMENTS or connection.vendor != "postgresql" or not all(map(_fits, params)):
         return sql
-    if not all(map(_fits, params)):
-        return sql
-    found = statement(sql, example_params)
+    if sql not in _STATEMENTS:
+        _STATEMENTS[sql] = statement(sql, example_params)
+    found = _STATEMENTS[sql]
     if found is None:
-        _REFUSED.add(sql)
         return sql
     name, prepare = found
     connection = connections[connection.alias]  # this thread's connection itself, not ``django.db.connection``
@@ -90,7 +91,7 @@ def prepared_sql(connection, sql, params, example_params):
     if name not in known:
         refusal = _prepare(connection, prepare)
         if refusal is not None and refusal != DUPLICATE_PREPARED_STATEMENT:
-            _REFUSED.add(sql)
+            _STATEMENTS[sql] = None
             return sql
         known.add(name)
         PREPARED_SQL[name] = sql
